@@ -11,6 +11,7 @@ static int cmd_version(int argc, char **argv) {
 }
 
 static const cli_command commands[] = {
+    {"explore", cmd_explore, "counts, sizes, duplicates, outliers, histograms and CDFs"},
     {"version", cmd_version, "print the version"},
 };
 
