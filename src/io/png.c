@@ -42,6 +42,14 @@ glia_status glia__png_decode(const uint8_t *data, size_t size, const char *name,
   png_bytep *volatile rows = NULL;
   glia_status status = GLIA_OK;
 
+  /* IHDR is always the first chunk: check the size it claims before libpng reads further,
+   * so that a header claiming 40000×40000 is refused as too large even when the file ends
+   * right after it. */
+  if (size >= 24 && !memcmp(data + 12, "IHDR", 4)) {
+    long long hw = (long long)data[16] << 24 | data[17] << 16 | data[18] << 8 | data[19];
+    long long hh = (long long)data[20] << 24 | data[21] << 16 | data[22] << 8 | data[23];
+    if (hw > 0 && hh > 0 && (status = glia__check_pixels(name, hw, hh, opts))) return status;
+  }
   png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, on_png_error, on_png_warning);
   if (!png || !(pinfo = png_create_info_struct(png))) {
     status = glia_error(GLIA_ERR_NOMEM, "%s: out of memory", name);
