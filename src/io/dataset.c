@@ -143,7 +143,7 @@ static glia_status walk(scan_state *st, const char *dir, const char *rel) {
     n++;
   }
   closedir(d);
-  if (!s) qsort(names, n, sizeof *names, cmp_name);
+  if (!s && n) qsort(names, n, sizeof *names, cmp_name);
   for (size_t i = 0; i < n && !s; i++) {
     char *path = glia_path_join(dir, names[i]);
     char *r = rel[0] ? glia_path_join(rel, names[i]) : glia_strdup(names[i]);
@@ -239,7 +239,7 @@ static int cmp_entry(const void *a, const void *b) {
 
 /* Sorts entries, collects the class names and numbers them. */
 static glia_status finish(glia_dataset *ds) {
-  qsort(ds->entries, ds->n_entries, sizeof *ds->entries, cmp_entry);
+  if (ds->n_entries) qsort(ds->entries, ds->n_entries, sizeof *ds->entries, cmp_entry);
   for (size_t i = 0; i < ds->n_entries; i++) {
     const char *l = ds->entries[i].label;
     if (!l[0]) continue;
@@ -252,7 +252,7 @@ static glia_status finish(glia_dataset *ds) {
     if (!(cl[ds->n_classes] = glia_strdup(l))) return glia_error(GLIA_ERR_NOMEM, "out of memory");
     ds->n_classes++;
   }
-  qsort(ds->classes, (size_t)ds->n_classes, sizeof *ds->classes, cmp_name);
+  if (ds->n_classes) qsort(ds->classes, (size_t)ds->n_classes, sizeof *ds->classes, cmp_name);
   for (size_t i = 0; i < ds->n_entries; i++)
     for (int c = 0; c < ds->n_classes; c++)
       if (!strcmp(ds->classes[c], ds->entries[i].label)) ds->entries[i].class_id = c;
