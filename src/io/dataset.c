@@ -296,16 +296,13 @@ static glia_status scan_list(glia_dataset *ds, const char *path) {
   size_t n;
   glia_status s = glia_file_read(path, 64u << 20, &buf, &n);
   if (s) return s;
-  char *dir = glia_strdup(path);
+  const char *slash = strrchr(path, '/');
+  char *dir = slash ? glia_strdup(path) : glia_strdup(".");
   if (!dir) {
     glia_free(buf);
     return glia_error(GLIA_ERR_NOMEM, "out of memory");
   }
-  char *slash = strrchr(dir, '/');
-  if (slash)
-    *slash = '\0';
-  else
-    strcpy(dir, ".");
+  if (slash) dir[slash - path] = '\0';
   char *save = NULL;
   int line_no = 0;
   for (char *line = strtok_r((char *)buf, "\n", &save); line && !s;
