@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 DEMO_OUT ?= demo-out
 KAGGLE ?= ../shared/data/kaggle-brain-mri
 
-.PHONY: all deps build demo test sanitize clang install format format-check fuzz bench clean
+.PHONY: all deps build demo test sanitize clang install format format-check lint fuzz bench clean
 
 all: build
 
@@ -53,6 +53,12 @@ format:
 	clang-format -i $(FORMAT_FILES)
 format-check:
 	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+# Static analysis: cppcheck and clang-tidy (.clang-tidy); any finding fails.
+lint: build
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
+	  --inline-suppr -I include -I src -I $(BUILD)/include src/
+	clang-tidy -p $(BUILD) --quiet --warnings-as-errors='*' $(shell git ls-files 'src/*.c')
 
 # libFuzzer builds of the parsers (fuzz/fuzz_*.c), run for FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
