@@ -51,7 +51,7 @@ typedef struct glia_image_info {
   int bit_depth;   /* bits per stored sample: 8 or 16 (1, 2, 4 for small PNGs) */
   int progressive; /* JPEG: progressive; PNG: interlaced */
   char color[12];  /* as stored: "gray", "gray+alpha", "rgb", "rgba", "palette",
-                      "cmyk", "ycck", "ycbcr" */
+                      "cmyk", "ycck", "ycbcr", "unknown" */
 } glia_image_info;
 
 /* Decoding options. */
