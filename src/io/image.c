@@ -86,9 +86,11 @@ glia_status glia__check_pixels(const char *name, long long width, long long heig
   long long limit = opts && opts->max_pixels > 0 ? opts->max_pixels : 50000000LL;
   if (width <= 0 || height <= 0)
     return glia_error(GLIA_ERR_FORMAT, "%s: header claims %lld×%lld pixels", name, width, height);
-  /* height > limit / width rather than width * height > limit: TIFF sides are 32-bit, so
-   * the product can overflow long long. Sides past INT_MAX never fit glia's int sizes. */
-  if (width > INT_MAX || height > INT_MAX || width > limit || height > limit / width)
+  if (width > INT_MAX || height > INT_MAX) /* TIFF sides are 32-bit; glia's sizes are int */
+    return glia_error(GLIA_ERR_TOO_LARGE, "%s: %lld×%lld pixels: sides over %d are not supported",
+                      name, width, height, INT_MAX);
+  /* height > limit / width, not width * height > limit, which could overflow */
+  if (width > limit || height > limit / width)
     return glia_error(GLIA_ERR_TOO_LARGE,
                       "%s: %lld×%lld pixels exceeds the limit of %lld pixels (--max-pixels)", name,
                       width, height, limit);

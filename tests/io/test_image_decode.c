@@ -309,6 +309,53 @@ static void test_png_claiming_40000x40000_is_refused_before_allocation(void **st
   assert_int_equal(info.width, 40000);
 }
 
+/* Little-endian classic TIFF: sets the value of `tag` in the first directory to a LONG. */
+static void tiff_set_long(unsigned char *d, size_t n, unsigned tag, uint32_t value) {
+  uint32_t ifd = (uint32_t)d[4] | (uint32_t)d[5] << 8 | (uint32_t)d[6] << 16 | (uint32_t)d[7] << 24;
+  assert_true(ifd + 2 <= n);
+  unsigned count = d[ifd] | d[ifd + 1] << 8;
+  for (unsigned i = 0; i < count; i++) {
+    unsigned char *e = d + ifd + 2 + 12 * i;
+    assert_true((size_t)(e + 12 - d) <= n);
+    if ((unsigned)(e[0] | e[1] << 8) != tag) continue;
+    e[2] = 4; /* type LONG, count 1 */
+    e[3] = 0;
+    for (int k = 0; k < 4; k++) e[8 + k] = (unsigned char)(value >> (8 * k));
+    return;
+  }
+  fail_msg("tag %u not found", tag);
+}
+
+/* JPEG and TIFF headers claiming huge sizes: refused by the limit; a TIFF side past INT_MAX,
+ * which glia's int sizes cannot hold, is refused even by probe (which has no pixel limit). */
+static void test_jpeg_and_tiff_claiming_huge_sizes_are_refused(void **state) {
+  (void)state;
+  size_t n;
+  unsigned char *jpeg = read_fixture("jpeg_420.jpg", &n);
+  size_t sof = 2;
+  while (sof + 9 < n && !(jpeg[sof] == 0xFF && jpeg[sof + 1] == 0xC0)) sof++;
+  assert_true(sof + 9 < n);
+  jpeg[sof + 5] = jpeg[sof + 7] = 0xEA; /* height and width 60000 (0xEA60) */
+  jpeg[sof + 6] = jpeg[sof + 8] = 0x60;
+  expect_failure(jpeg, n, "big.jpg", NULL, GLIA_ERR_TOO_LARGE);
+  assert_non_null(strstr(glia_last_error(), "60000"));
+  glia_free(jpeg);
+
+  unsigned char *tiff = read_fixture("tiff_gray8.tif", &n);
+  tiff_set_long(tiff, n, 256, 60000); /* ImageWidth */
+  tiff_set_long(tiff, n, 257, 60000); /* ImageLength */
+  tiff_set_long(tiff, n, 278, 60000); /* RowsPerStrip: still one strip */
+  expect_failure(tiff, n, "big.tif", NULL, GLIA_ERR_TOO_LARGE);
+  tiff_set_long(tiff, n, 256, 3500000000u); /* a side past INT_MAX, which libtiff accepts */
+  tiff_set_long(tiff, n, 257, 1);
+  tiff_set_long(tiff, n, 278, 1);
+  glia_image_info info;
+  assert_int_equal(glia_image_probe(tiff, n, "huge.tif", &info), GLIA_ERR_TOO_LARGE);
+  assert_non_null(strstr(glia_last_error(), "3500000000"));
+  expect_failure(tiff, n, "huge.tif", NULL, GLIA_ERR_TOO_LARGE);
+  glia_free(tiff);
+}
+
 static void test_max_pixels_option_is_respected(void **state) {
   (void)state;
   const char *files[] = {"png_rgb8.png", "jpeg_420.jpg", "tiff_rgb8_zip2.tif"};
@@ -429,6 +476,7 @@ int main(void) {
       cmocka_unit_test(test_truncated_png_fails),
       cmocka_unit_test(test_truncated_tiff_fails),
       cmocka_unit_test(test_png_claiming_40000x40000_is_refused_before_allocation),
+      cmocka_unit_test(test_jpeg_and_tiff_claiming_huge_sizes_are_refused),
       cmocka_unit_test(test_max_pixels_option_is_respected),
       cmocka_unit_test(test_allocation_failures_are_clean_on_every_decode_path),
   };
