@@ -157,6 +157,8 @@ glia_status glia_image_decode_u8(const uint8_t *data, size_t size, const char *n
     const uint16_t *src = raw.data;
     uint8_t *dst = raw.data;
     for (size_t i = 0; i < n; i++) dst[i] = (uint8_t)(((uint32_t)src[i] * 255u + 32767u) / 65535u);
+    void *shrunk = glia_realloc(raw.data, n); /* give back the upper half; keep it on failure */
+    if (shrunk) raw.data = shrunk;
   }
   img->data = raw.data;
   *out = img;

@@ -112,9 +112,9 @@ glia_status glia__jpeg_decode(const uint8_t *data, size_t size, const char *name
     status = glia_error(GLIA_ERR_NOMEM, "%s: out of memory", name);
     goto fail;
   }
-  /* Adobe writes CMYK inverted (0 = full ink), which is what nearly every CMYK JPEG holds;
-   * like OpenCV and Pillow, R = C·K/255 for inverted data, (255−C)(255−K)/255 otherwise. */
-  int inverted = cinfo.saw_Adobe_marker;
+  /* CMYK is taken as Adobe writes it, inverted (0 = full ink), with or without an Adobe
+   * marker, as Pillow and OpenCV do: nearly every CMYK JPEG comes from Adobe software.
+   * R = round(C·K/255), like Pillow's K − round((255−C)·K/255) on the un-inverted samples. */
   uint8_t *px = raw->data;
   while (cinfo.output_scanline < cinfo.output_height) {
     uint8_t *row = px + (size_t)cinfo.output_scanline * (size_t)w * (size_t)info->channels;
@@ -124,12 +124,6 @@ glia_status glia__jpeg_decode(const uint8_t *data, size_t size, const char *name
       for (int x = 0; x < w; x++) {
         int c = cmyk_row[4 * x], m = cmyk_row[4 * x + 1], y = cmyk_row[4 * x + 2],
             k = cmyk_row[4 * x + 3];
-        if (!inverted) {
-          c = 255 - c;
-          m = 255 - m;
-          y = 255 - y;
-          k = 255 - k;
-        }
         row[3 * x] = (uint8_t)((c * k + 127) / 255);
         row[3 * x + 1] = (uint8_t)((m * k + 127) / 255);
         row[3 * x + 2] = (uint8_t)((y * k + 127) / 255);

@@ -8,6 +8,9 @@
 #include "glia/file.h"
 #include "io/internal.h"
 
+/* 16-bit samples are kept in host order; PNG stores them big-endian. */
+#define HOST_LITTLE_ENDIAN (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+
 typedef struct png_src {
   const uint8_t *data;
   size_t size, pos;
@@ -121,7 +124,7 @@ glia_status glia__png_decode(const uint8_t *data, size_t size, const char *name,
   if (channels == 4 && (ctype == PNG_COLOR_TYPE_GRAY || ctype == PNG_COLOR_TYPE_GRAY_ALPHA))
     png_set_gray_to_rgb(png);
   int out_depth = depth == 16 ? 16 : 8;
-  if (out_depth == 16) png_set_swap(png); /* PNG is big-endian; we keep host order */
+  if (out_depth == 16 && HOST_LITTLE_ENDIAN) png_set_swap(png); /* PNG is big-endian */
   png_set_interlace_handling(png);
   png_read_update_info(png, pinfo);
   if ((int)png_get_channels(png, pinfo) != channels) {
@@ -182,7 +185,7 @@ static glia_status png_write(const char *path, const void *pixels, int width, in
   png_set_IHDR(png, pinfo, (png_uint_32)width, (png_uint_32)height, depth, types[channels],
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, pinfo);
-  if (depth == 16) png_set_swap(png);
+  if (depth == 16 && HOST_LITTLE_ENDIAN) png_set_swap(png);
   size_t row_bytes = (size_t)width * (size_t)channels * (size_t)(depth / 8);
   for (int y = 0; y < height; y++)
     png_write_row(png, (png_const_bytep)pixels + (size_t)y * row_bytes);

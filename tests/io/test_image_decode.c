@@ -40,7 +40,7 @@ static int load_manifest(void **state) {
     assert_int_equal(k, 11);
   }
   glia_free(text);
-  assert_true(n_fixtures >= 30); /* the generator writes 31: a short list is a broken checkout */
+  assert_true(n_fixtures >= 35); /* the generator writes 35: fewer is a broken checkout */
   return 0;
 }
 
@@ -356,6 +356,54 @@ static void test_jpeg_and_tiff_claiming_huge_sizes_are_refused(void **state) {
   glia_free(tiff);
 }
 
+/* The progressive fixture with its shortest scan (marker, header and entropy-coded data)
+ * repeated `copies` more times before EOI; libjpeg decodes repeated scans with a warning. */
+static unsigned char *jpeg_with_repeated_scan(int copies, size_t *out_n) {
+  size_t n, pos = 2, best = 0, best_len = 0, eoi = 0;
+  unsigned char *d = read_fixture("jpeg_progressive.jpg", &n);
+  while (pos + 2 <= n && d[pos] == 0xFF) {
+    if (d[pos + 1] == 0xD9) {
+      eoi = pos;
+      break;
+    }
+    assert_true(pos + 4 <= n);
+    size_t end = pos + 2 + ((size_t)d[pos + 2] << 8 | d[pos + 3]);
+    if (d[pos + 1] == 0xDA) /* the scan's data runs to the next marker other than RSTn */
+      while (end + 1 < n && !(d[end] == 0xFF && d[end + 1] != 0 && (d[end + 1] & 0xF8) != 0xD0))
+        end++;
+    if (d[pos + 1] == 0xDA && (!best_len || end - pos < best_len)) {
+      best = pos;
+      best_len = end - pos;
+    }
+    pos = end;
+  }
+  assert_true(eoi > 0 && best_len > 0);
+  unsigned char *out = malloc(n + (size_t)copies * best_len);
+  assert_non_null(out);
+  memcpy(out, d, eoi);
+  for (int k = 0; k < copies; k++) memcpy(out + eoi + (size_t)k * best_len, d + best, best_len);
+  memcpy(out + eoi + (size_t)copies * best_len, d + eoi, n - eoi);
+  *out_n = n + (size_t)copies * best_len;
+  glia_free(d);
+  return out;
+}
+
+/* A progressive JPEG of many scans costs a full pass over the coefficients per scan, so a
+ * tiny file could take minutes: like libjpeg-turbo's tools, more than 500 scans is refused. */
+static void test_jpeg_with_too_many_scans_is_refused(void **state) {
+  (void)state;
+  size_t n;
+  unsigned char *ok = jpeg_with_repeated_scan(400, &n); /* 410 scans in all */
+  glia_image_u8 *img;
+  assert_int_equal(glia_image_decode_u8(ok, n, "scans410.jpg", NULL, &img, NULL), GLIA_OK);
+  glia_image_u8_free(img);
+  free(ok);
+  unsigned char *bad = jpeg_with_repeated_scan(600, &n);
+  expect_failure(bad, n, "scans610.jpg", NULL, GLIA_ERR_FORMAT);
+  assert_non_null(strstr(glia_last_error(), "more than 500 scans"));
+  free(bad);
+}
+
 static void test_max_pixels_option_is_respected(void **state) {
   (void)state;
   const char *files[] = {"png_rgb8.png", "jpeg_420.jpg", "tiff_rgb8_zip2.tif"};
@@ -516,6 +564,7 @@ int main(void) {
       cmocka_unit_test(test_truncated_tiff_fails),
       cmocka_unit_test(test_png_claiming_40000x40000_is_refused_before_allocation),
       cmocka_unit_test(test_jpeg_and_tiff_claiming_huge_sizes_are_refused),
+      cmocka_unit_test(test_jpeg_with_too_many_scans_is_refused),
       cmocka_unit_test(test_max_pixels_option_is_respected),
       cmocka_unit_test(test_allocation_failures_are_clean_on_every_decode_path),
       cmocka_unit_test(test_corrupted_bytes_fail_cleanly_or_decode_consistently),
