@@ -70,6 +70,14 @@ GLIA_API glia_status glia_dataset_scan(const char *path, const glia_scan_opts *o
                                        glia_dataset **out);
 GLIA_API void glia_dataset_free(glia_dataset *ds);
 
+/* Builds a data set from list-file text already in memory: one "path[,class]" per line (the
+ * class after the last comma), '#' comments, blank lines and CR LF ends, an optional header
+ * line ("file", "path" or "image" first). Relative paths are resolved against base_dir; a
+ * path that does not exist or is a folder becomes a bad file. GLIA_ERR_EMPTY (with *out set)
+ * when no line names a usable file. Caller frees with glia_dataset_free. */
+GLIA_API glia_status glia_dataset_from_list(const char *text, size_t size, const char *base_dir,
+                                            glia_dataset **out);
+
 /* Adds a bad file to the list (copies both strings). */
 GLIA_API glia_status glia_dataset_add_bad(glia_dataset *ds, const char *file, const char *error);
 

@@ -291,36 +291,38 @@ static glia_status build_pairs(glia_dataset *ds, scan_state *st) {
   return s;
 }
 
-static glia_status scan_list(glia_dataset *ds, const char *path) {
-  unsigned char *buf;
-  size_t n;
-  glia_status s = glia_file_read(path, 64u << 20, &buf, &n);
-  if (s) return s;
-  const char *slash = strrchr(path, '/');
-  char *dir = slash ? glia_strdup(path) : glia_strdup(".");
-  if (!dir) {
-    glia_free(buf);
-    return glia_error(GLIA_ERR_NOMEM, "out of memory");
-  }
-  if (slash) dir[slash - path] = '\0';
-  char *save = NULL;
-  int line_no = 0;
-  for (char *line = strtok_r((char *)buf, "\n", &save); line && !s;
-       line = strtok_r(NULL, "\n", &save)) {
-    line_no++;
-    size_t len = strlen(line);
+/* Parses list-file text: one "path[,class]" per line (the class after the last comma),
+ * '#' comments, blank lines, CR LF line ends, an optional header line; NUL bytes end a
+ * line's content. Each path is resolved against `dir` unless absolute, and checked. */
+static glia_status parse_list(glia_dataset *ds, const char *text, size_t size, const char *dir) {
+  char *line = glia_malloc(size + 1);
+  if (!line) return glia_error(GLIA_ERR_NOMEM, "list: out of memory");
+  glia_status s = GLIA_OK;
+  int content_lines = 0;
+  for (size_t pos = 0; pos < size && !s;) {
+    const char *nl = memchr(text + pos, '\n', size - pos);
+    size_t end = nl ? (size_t)(nl - text) : size, len = end - pos;
+    memcpy(line, text + pos, len);
+    line[len] = '\0';
+    pos = end + 1;
+    len = strlen(line); /* stops at an embedded NUL */
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
       line[--len] = '\0';
     if (!len || line[0] == '#') continue;
+    content_lines++;
     char *comma = strrchr(line, ',');
     const char *label = "";
     if (comma) {
       *comma = '\0';
       label = comma + 1;
     }
-    if (line_no == 1 &&
+    if (content_lines == 1 &&
         (!strcasecmp(line, "file") || !strcasecmp(line, "path") || !strcasecmp(line, "image")))
       continue; /* a header line */
+    if (!line[0]) {
+      s = add_bad_fmt(ds, label, "%s: %s", "list line without a path");
+      continue;
+    }
     char *full = line[0] == '/' ? glia_strdup(line) : glia_path_join(dir, line);
     if (!full) {
       s = glia_error(GLIA_ERR_NOMEM, "out of memory");
@@ -335,6 +337,42 @@ static glia_status scan_list(glia_dataset *ds, const char *path) {
       s = push_entry(ds, full, line, label, "", NULL);
     glia_free(full);
   }
+  glia_free(line);
+  return s;
+}
+
+glia_status glia_dataset_from_list(const char *text, size_t size, const char *base_dir,
+                                   glia_dataset **out) {
+  *out = NULL;
+  glia_dataset *ds = glia_calloc(1, sizeof *ds);
+  if (!ds || !(ds->root = glia_strdup(base_dir))) {
+    glia_free(ds);
+    return glia_error(GLIA_ERR_NOMEM, "out of memory");
+  }
+  ds->layout = GLIA_LAYOUT_LIST;
+  glia_status s = parse_list(ds, text, size, base_dir);
+  if (!s) s = finish(ds);
+  if (s) {
+    glia_dataset_free(ds);
+    return s;
+  }
+  *out = ds;
+  return ds->n_entries ? GLIA_OK : glia_error(GLIA_ERR_EMPTY, "list: no image listed");
+}
+
+static glia_status scan_list(glia_dataset *ds, const char *path) {
+  unsigned char *buf;
+  size_t n;
+  glia_status s = glia_file_read(path, 64u << 20, &buf, &n);
+  if (s) return s;
+  const char *slash = strrchr(path, '/');
+  char *dir = slash ? glia_strdup(path) : glia_strdup(".");
+  if (!dir) {
+    glia_free(buf);
+    return glia_error(GLIA_ERR_NOMEM, "out of memory");
+  }
+  if (slash) dir[slash - path] = '\0';
+  s = parse_list(ds, (const char *)buf, n, dir);
   glia_free(dir);
   glia_free(buf);
   return s;
