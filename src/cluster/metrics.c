@@ -163,15 +163,21 @@ static void point_dsum(const glia_points *p, const int32_t *label, size_t i, int
   }
 }
 
+/* Exact silhouette over the distinct points, in parallel over points; the per-point values
+ * are summed in index order so the result does not depend on the thread count. */
 static glia_status points_silhouette(const glia_points *p, const int32_t *label, const cstats *c,
                                      double *out) {
   int k = c->k, nt = glia_threads();
   if (nt < 1) nt = 1;
   double *buf = glia_malloc(sizeof(double) * (size_t)k * (size_t)nt);
-  if (!buf) return glia_error(GLIA_ERR_NOMEM, "metrics: out of memory");
-  double sil = 0;
+  double *per = glia_malloc(sizeof(double) * (p->n ? p->n : 1));
+  if (!buf || !per) {
+    glia_free(buf);
+    glia_free(per);
+    return glia_error(GLIA_ERR_NOMEM, "metrics: out of memory");
+  }
   long long n = (long long)p->n;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 16) reduction(+ : sil)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 16)
   for (long long i = 0; i < n; i++) {
     int t = 0;
 #ifdef _OPENMP
@@ -179,9 +185,12 @@ static glia_status points_silhouette(const glia_points *p, const int32_t *label,
 #endif
     double *dsum = buf + (size_t)t * (size_t)k;
     point_dsum(p, label, (size_t)i, k, dsum);
-    sil += p->weight[i] * sil_one(dsum, c->w, k, label[i]);
+    per[i] = p->weight[i] * sil_one(dsum, c->w, k, label[i]);
   }
+  double sil = 0;
+  for (long long i = 0; i < n; i++) sil += per[i];
   glia_free(buf);
+  glia_free(per);
   *out = sil / p->total;
   return GLIA_OK;
 }
