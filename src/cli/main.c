@@ -12,6 +12,8 @@ static int cmd_version(int argc, char **argv) {
 
 static const cli_command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"cluster", cmd_cluster,
+     "k-means intensity clusters, metric curves, colour masks, tumor candidates"},
 };
 
 static void usage(FILE *f) {
