@@ -227,8 +227,9 @@ typedef struct glia_cluster_result {
   size_t pixels;   /* pixels clustered */
 } glia_cluster_result;
 
-/* Sweeps k over one image and labels it at the chosen k. A mask that selects nothing gives
- * GLIA_ERR_EMPTY; a mask of another size GLIA_ERR_ARGUMENT. `name` is used in messages.
+/* Sweeps k over one image and labels it at the chosen k. A mask that selects nothing (or a
+ * head mask of an all-black image) gives GLIA_ERR_EMPTY; opts->mask must hold width·height
+ * entries. `name` is used in messages.
  * Caller frees *out with glia_cluster_result_free. */
 GLIA_API glia_status glia_cluster_image(const glia_image *img, const char *name,
                                         const glia_cluster_opts *opts, glia_cluster_result **out);
