@@ -197,9 +197,8 @@ static void test_sweep_is_deterministic_and_wcss_decreases(void **state) {
     assert_memory_equal(a[i]->first, b[i]->first, sizeof(int) * (size_t)(a[i]->clusters + 1));
     assert_true(a[i]->wcss == b[i]->wcss);
     if (i) assert_true(a[i]->wcss <= a[i - 1]->wcss);
-    glia_kmeans1d_free(a[i]);
-    glia_kmeans1d_free(b[i]);
   }
+  for (int i = 0; i < 19; i++) glia_kmeans1d_free(a[i]), glia_kmeans1d_free(b[i]);
   glia_levels_free(lv);
 }
 
