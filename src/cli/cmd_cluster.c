@@ -53,8 +53,30 @@ static void usage(FILE *f) {
           "stderr and in OUT/bad_files.csv.\n");
 }
 
+enum { O_K = 2000, O_KMIN, O_KMAX, O_FEAT, O_BLACK, O_MASK, O_SEED, O_NOPLOTS };
+
+/* --features and --black-threshold; returns 0 or CLI_USAGE (message printed). */
+static int parse_value(int opt, const char *arg, cluster_args *a) {
+  if (opt == O_FEAT) {
+    if (!strcmp(arg, "gray"))
+      a->opts.features = GLIA_FEATURES_GRAY;
+    else if (!strcmp(arg, "rgb"))
+      a->opts.features = GLIA_FEATURES_RGB;
+    else if (!strcmp(arg, "gray+xy"))
+      a->opts.features = GLIA_FEATURES_GRAY_XY;
+    else
+      return cli_usage_error(CMD, "--features: '%s' is not gray, rgb or gray+xy", arg);
+    return 0;
+  }
+  char *end;
+  double t = strtod(arg, &end);
+  if (end == arg || *end || !(t >= 0 && t <= 255))
+    return cli_usage_error(CMD, "--black-threshold: '%s' is not a number in 0..255", arg);
+  a->opts.black_threshold = t;
+  return 0;
+}
+
 static int parse_args(int argc, char **argv, cluster_args *a) {
-  enum { O_K = 2000, O_KMIN, O_KMAX, O_FEAT, O_BLACK, O_MASK, O_SEED, O_NOPLOTS };
   static const struct option longs[] = {{"out", required_argument, NULL, 'o'},
                                         {"k", required_argument, NULL, O_K},
                                         {"kmin", required_argument, NULL, O_KMIN},
@@ -96,23 +118,9 @@ static int parse_args(int argc, char **argv, cluster_args *a) {
       a->opts.kmax = (int)v;
       break;
     case O_FEAT:
-      if (!strcmp(optarg, "gray"))
-        a->opts.features = GLIA_FEATURES_GRAY;
-      else if (!strcmp(optarg, "rgb"))
-        a->opts.features = GLIA_FEATURES_RGB;
-      else if (!strcmp(optarg, "gray+xy"))
-        a->opts.features = GLIA_FEATURES_GRAY_XY;
-      else
-        return cli_usage_error(CMD, "--features: '%s' is not gray, rgb or gray+xy", optarg);
+    case O_BLACK:
+      if (parse_value(opt, optarg, a)) return CLI_USAGE;
       break;
-    case O_BLACK: {
-      char *end;
-      double t = strtod(optarg, &end);
-      if (end == optarg || *end || !(t >= 0 && t <= 255))
-        return cli_usage_error(CMD, "--black-threshold: '%s' is not a number in 0..255", optarg);
-      a->opts.black_threshold = t;
-      break;
-    }
     case O_MASK:
       if (!strcmp(optarg, "head"))
         a->opts.head_mask = 1;

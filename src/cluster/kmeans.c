@@ -146,6 +146,7 @@ static void run_free(run *R) {
   glia_free(R->sum);
   glia_free(R->w);
   glia_free(R->label);
+  memset(R, 0, sizeof *R); /* freeing twice is harmless */
 }
 
 static int run_alloc(run *R, size_t n, int k, int dim) {

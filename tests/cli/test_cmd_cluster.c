@@ -186,10 +186,37 @@ static void test_usage_errors_exit_2(void **state) {
   assert_int_equal(run("--help"), 0);
 }
 
+/* A 16-bit grey PNG (written as a 16-bit label map): clustered on 16-bit levels, values in
+ * 8-bit grey units: three levels, k = 3 gives WCSS 0 and silhouette 1. */
+static void test_sixteen_bit_png_is_clustered_in_grey_units(void **state) {
+  (void)state;
+  char *dir = tu_mkdtemp(), *img = join(dir, "deep.png"), *out = join(dir, "out");
+  int32_t px[30 * 20];
+  for (int i = 0; i < 30 * 20; i++) px[i] = i % 3 == 0 ? 1000 : i % 3 == 1 ? 30000 : 60000;
+  assert_int_equal(glia_labels_save_png(img, px, 30, 20), GLIA_OK);
+  char args[2048];
+  snprintf(args, sizeof args, "'%s' -o '%s' --kmin 2 --kmax 3 --no-plots", img, out);
+  assert_int_equal(run(args), 0);
+  cJSON *j = read_json(out, "kmeans.json");
+  const cJSON *im = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "images"), 0);
+  const cJSON *m3 = cJSON_GetArrayItem(cJSON_GetObjectItem(im, "metrics"), 1);
+  assert_true(cJSON_GetObjectItem(m3, "wcss")->valuedouble < 1e-6);
+  assert_true(fabs(cJSON_GetObjectItem(m3, "silhouette")->valuedouble - 1) < 1e-12);
+  /* k = 2 merges the two closer levels (1000 and 30000): WCSS = 400 px × (14500 · 255/65535)² */
+  const cJSON *m2 = cJSON_GetArrayItem(cJSON_GetObjectItem(im, "metrics"), 0);
+  double half = 14500 * 255.0 / 65535, want = 400 * half * half;
+  assert_true(fabs(cJSON_GetObjectItem(m2, "wcss")->valuedouble - want) < 1e-9 * want);
+  cJSON_Delete(j);
+  free(img), free(out);
+  tu_rmtree(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_folder_writes_schema_maps_and_lists_bad_files),
       cmocka_unit_test(test_constant_image_gives_null_metrics_and_fixed_k),
+      cmocka_unit_test(test_sixteen_bit_png_is_clustered_in_grey_units),
       cmocka_unit_test(test_usage_errors_exit_2),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

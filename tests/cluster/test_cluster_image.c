@@ -275,6 +275,41 @@ static void test_choose_k_is_median_of_votes(void **state) {
   assert_int_equal(c.best, 3);
 }
 
+/* Every allocation failing in turn: each call returns GLIA_ERR_NOMEM cleanly (the sanitizer
+ * build checks for leaks and bad frees) until enough allocations succeed. */
+static void test_allocation_failures_are_reported_not_crashes(void **state) {
+  (void)state;
+  glia_image *img = phantom(48, 0);
+  glia_image_u8 *g = glia_image_to_u8(img);
+  const glia_features f[2] = {GLIA_FEATURES_GRAY, GLIA_FEATURES_RGB};
+  glia_image *rgb = const_image(48, 48, 3, 0.2f);
+  for (int i = 0; i < 48 * 48 * 3; i += 7) rgb->data[i] = 0.9f;
+  for (int j = 0; j < 2; j++) {
+    int ok = 0;
+    for (long n = 0; n < 400 && !ok; n++) {
+      glia_cluster_opts o = GLIA_CLUSTER_DEFAULTS;
+      o.features = f[j];
+      o.kmax = 5;
+      o.head_mask = j == 0;
+      glia_cluster_result *r = NULL;
+      glia_alloc_fail_after(n);
+      glia_status s = glia_cluster_image(j ? rgb : img, "ph", &o, &r);
+      glia_candidate *c = NULL;
+      int nc = 0;
+      if (!s && j == 0) s = glia_tumor_candidates(g, r->labels, NULL, &c, &nc, NULL);
+      glia_alloc_fail_after(-1);
+      assert_true(s == GLIA_OK || s == GLIA_ERR_NOMEM);
+      ok = s == GLIA_OK;
+      glia_free(c);
+      glia_cluster_result_free(r);
+    }
+    assert_true(ok); /* reached success within 400 allocations */
+  }
+  glia_image_u8_free(g);
+  glia_image_free(img);
+  glia_image_free(rgb);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_constant_and_black_images_give_one_cluster),
@@ -287,6 +322,7 @@ int main(void) {
       cmocka_unit_test(test_head_mask_fills_holes),
       cmocka_unit_test(test_real_images_give_finite_monotone_curves),
       cmocka_unit_test(test_choose_k_is_median_of_votes),
+      cmocka_unit_test(test_allocation_failures_are_reported_not_crashes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
