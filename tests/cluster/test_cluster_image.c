@@ -132,8 +132,11 @@ static void test_rgb_and_gray_xy_are_deterministic(void **state) {
     o.features = f[j];
     o.kmax = 6;
     glia_cluster_result *a, *b;
+    glia_set_threads(1); /* same bits with 1 and 2 threads */
     assert_int_equal(glia_cluster_image(img, "rand", &o, &a), GLIA_OK);
+    glia_set_threads(2);
     assert_int_equal(glia_cluster_image(img, "rand", &o, &b), GLIA_OK);
+    glia_set_threads(0);
     assert_memory_equal(a->labels, b->labels, sizeof(int32_t) * 24 * 20);
     assert_memory_equal(a->metrics, b->metrics, sizeof(glia_cluster_metrics) * (size_t)a->nk);
     assert_metrics_finite(a);
@@ -310,6 +313,22 @@ static void test_allocation_failures_are_reported_not_crashes(void **state) {
   glia_image_free(rgb);
 }
 
+static void test_mean_curves_skip_undefined_entries(void **state) {
+  (void)state;
+  glia_cluster_metrics a[2], b[2], mean[2];
+  memset(a, 0, sizeof a);
+  memset(b, 0, sizeof b);
+  a[0] = (glia_cluster_metrics){2, 2, 1, 10, 30, 0.5, 100, 0.4};
+  a[1] = (glia_cluster_metrics){3, 3, 1, 6, 34, 0.7, 200, 0.2};
+  b[0] = (glia_cluster_metrics){2, 1, 0, 4, 0, 0, 0, 0}; /* a constant image: undefined */
+  b[1] = (glia_cluster_metrics){3, 1, 0, 4, 0, 0, 0, 0};
+  const glia_cluster_metrics *curves[2] = {a, b};
+  glia_cluster_mean_curves(curves, 2, 2, mean);
+  assert_int_equal(mean[1].k, 3);
+  assert_true(mean[0].wcss == 7 && mean[1].bcss == 17); /* WCSS/BCSS over both images */
+  assert_true(mean[1].defined && mean[1].silhouette == 0.7 && mean[1].calinski_harabasz == 200);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_constant_and_black_images_give_one_cluster),
@@ -322,6 +341,7 @@ int main(void) {
       cmocka_unit_test(test_head_mask_fills_holes),
       cmocka_unit_test(test_real_images_give_finite_monotone_curves),
       cmocka_unit_test(test_choose_k_is_median_of_votes),
+      cmocka_unit_test(test_mean_curves_skip_undefined_entries),
       cmocka_unit_test(test_allocation_failures_are_reported_not_crashes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
