@@ -163,15 +163,46 @@ static void point_dsum(const glia_points *p, const int32_t *label, size_t i, int
   }
 }
 
+static void grouped_free(glia__grouped *g) {
+  glia_free(g->off);
+  glia_free(g->x);
+  glia_free(g->w);
+}
+
+static int grouped_new(const glia_points *p, const int32_t *label, int k, glia__grouped *g) {
+  size_t n = p->n;
+  g->dim = p->dim, g->k = k, g->n = n;
+  g->off = glia_calloc((size_t)k + 1, sizeof(size_t));
+  g->x = glia_malloc(sizeof(double) * (size_t)p->dim * (n ? n : 1));
+  g->w = glia_malloc(sizeof(double) * (n ? n : 1));
+  if (!g->off || !g->x || !g->w) return grouped_free(g), -1;
+  for (size_t i = 0; i < n; i++) g->off[label[i] + 1]++;
+  for (int q = 0; q < k; q++) g->off[q + 1] += g->off[q];
+  size_t *pos = glia_malloc(sizeof(size_t) * ((size_t)k + 1));
+  if (!pos) return grouped_free(g), -1;
+  memcpy(pos, g->off, sizeof(size_t) * ((size_t)k + 1));
+  for (size_t i = 0; i < n; i++) {
+    size_t j = pos[label[i]]++;
+    g->w[j] = p->weight[i];
+    for (int f = 0; f < p->dim; f++) g->x[(size_t)f * n + j] = p->x[i * p->dim + f];
+  }
+  glia_free(pos);
+  return 0;
+}
+
 /* Exact silhouette over the distinct points, in parallel over points; the per-point values
- * are summed in index order so the result does not depend on the thread count. */
+ * are summed in index order so the result does not depend on the thread count. The
+ * reference path (point_dsum) is the plain loop; `fast` groups points by cluster and sums
+ * with SIMD where the CPU has it (silhouette_simd.c). */
 static glia_status points_silhouette(const glia_points *p, const int32_t *label, const cstats *c,
-                                     double *out) {
+                                     int fast, double *out) {
   int k = c->k, nt = glia_threads();
   if (nt < 1) nt = 1;
+  glia__grouped g = {0};
+  glia__dist_sum_fn dist_sum = glia__dist_sum_select();
   double *buf = glia_malloc(sizeof(double) * (size_t)k * (size_t)nt);
   double *per = glia_malloc(sizeof(double) * (p->n ? p->n : 1));
-  if (!buf || !per) {
+  if (!buf || !per || (fast && grouped_new(p, label, k, &g))) {
     glia_free(buf);
     glia_free(per);
     return glia_error(GLIA_ERR_NOMEM, "metrics: out of memory");
@@ -184,19 +215,25 @@ static glia_status points_silhouette(const glia_points *p, const int32_t *label,
     t = omp_get_thread_num();
 #endif
     double *dsum = buf + (size_t)t * (size_t)k;
-    point_dsum(p, label, (size_t)i, k, dsum);
+    if (fast) {
+      const double *xi = p->x + (size_t)i * (size_t)p->dim;
+      for (int q = 0; q < k; q++) dsum[q] = dist_sum(&g, xi, g.off[q], g.off[q + 1]);
+    } else {
+      point_dsum(p, label, (size_t)i, k, dsum);
+    }
     per[i] = p->weight[i] * sil_one(dsum, c->w, k, label[i]);
   }
   double sil = 0;
   for (long long i = 0; i < n; i++) sil += per[i];
   glia_free(buf);
   glia_free(per);
+  grouped_free(&g);
   *out = sil / p->total;
   return GLIA_OK;
 }
 
-glia_status glia_points_metrics(const glia_points *p, const int32_t *label, int k,
-                                glia_cluster_metrics *m) {
+glia_status glia__points_metrics(const glia_points *p, const int32_t *label, int k, int fast,
+                                 glia_cluster_metrics *m) {
   if (!p || !m || (!label && p->n)) return glia_error(GLIA_ERR_ARGUMENT, "metrics: NULL argument");
   if (k < 1) return glia_error(GLIA_ERR_ARGUMENT, "metrics: k = %d, expected >= 1", k);
   if (check_labels(label, p->n, k))
@@ -245,9 +282,14 @@ glia_status glia_points_metrics(const glia_points *p, const int32_t *label, int 
   m->defined = m->clusters >= 2 && m->clusters < tw;
   if (m->defined) {
     finish(&c, tw, m);
-    s = points_silhouette(p, label, &c, &m->silhouette);
+    s = points_silhouette(p, label, &c, fast, &m->silhouette);
   }
   glia_free(gmean);
   glia_free(c.w);
   return s;
+}
+
+glia_status glia_points_metrics(const glia_points *p, const int32_t *label, int k,
+                                glia_cluster_metrics *m) {
+  return glia__points_metrics(p, label, k, 1, m);
 }
