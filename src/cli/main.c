@@ -14,6 +14,8 @@ static const cli_command commands[] = {
     {"explore", cmd_explore, "counts, sizes, duplicates, outliers, histograms and CDFs"},
     {"phantom", cmd_phantom, "write a small synthetic data set with known answers"},
     {"version", cmd_version, "print the version"},
+    {"cluster", cmd_cluster,
+     "k-means intensity clusters, metric curves, colour masks, tumor candidates"},
 };
 
 static void usage(FILE *f) {
