@@ -406,7 +406,7 @@ static int write_json(const char *out, const char *name, cJSON *root) {
 
 static int write_outputs(const cluster_args *a, image_job *jobs, size_t n) {
   int nk = a->opts.kmax - a->opts.kmin + 1, rc = 0;
-  const glia_cluster_metrics **curves = malloc(sizeof *curves * (n ? n : 1));
+  const glia_cluster_metrics **curves = malloc(sizeof(const glia_cluster_metrics *) * (n ? n : 1));
   glia_cluster_metrics *mean = malloc(sizeof *mean * (size_t)nk);
   cJSON *root = cJSON_CreateObject(), *imgs = cJSON_AddArrayToObject(root, "images");
   cJSON *croot = cJSON_CreateObject(), *cimgs = cJSON_AddArrayToObject(croot, "images");
@@ -480,6 +480,7 @@ static int write_bad_files(const char *out, const image_job *jobs, size_t n) {
 }
 
 static int make_dirs(const char *out) {
+  if (!out) return -1;
   static const char *subs[6] = {"", "plots", "labels", "masks", "overlays", "candidates"};
   for (int i = 0; i < 6; i++) {
     char *p = *subs[i] ? glia_path_join(out, subs[i]) : strdup(out);
@@ -493,6 +494,7 @@ static int make_dirs(const char *out) {
 
 static int collect(const char *input, file_list *l) {
   struct stat st;
+  if (!input) return -1;
   if (stat(input, &st) != 0) {
     fprintf(stderr, "glia cluster: %s: no such file or folder\n", input);
     return -1;

@@ -72,7 +72,7 @@ static glia_status run_gray(const uint16_t *q, const glia_cluster_opts *o, glia_
   size_t n = (size_t)r->width * r->height;
   glia_status s = glia_levels_from_pixels(q, r->mask, n, o->bits, &lv);
   if (s) return s;
-  models = glia_calloc((size_t)r->nk, sizeof *models);
+  models = glia_calloc((size_t)r->nk, sizeof(glia_kmeans1d *));
   lab = glia_malloc(sizeof(int32_t) * (size_t)(lv->n ? lv->n : 1));
   lut = glia_malloc(sizeof(int32_t) * ((size_t)1 << o->bits));
   if (!models || !lab || !lut) {
@@ -161,9 +161,10 @@ static glia_status run_points(const glia_image *img, const uint16_t *q, const gl
   size_t *inv = NULL;
   glia_points *p = NULL;
   glia_kmeans *km = NULL;
-  int dim;
+  int dim = 0;
   glia_status s = features(img, q, o, r, &x, &g, &dim);
   if (s) return s;
+  if (!x || !g) return glia_error(GLIA_ERR_INTERNAL, "cluster: no feature vectors");
   if (!(inv = glia_malloc(sizeof(size_t) * r->pixels))) {
     s = glia_error(GLIA_ERR_NOMEM, "cluster: out of memory");
     goto done;

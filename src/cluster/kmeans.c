@@ -171,7 +171,7 @@ void glia_kmeans_free(glia_kmeans *m) {
 
 /* Relabels clusters by ascending first feature (ties: previous order). */
 static void order_clusters(glia_kmeans *m, size_t n) {
-  int k = m->k, dim = m->dim, perm[1024], rank[1024];
+  int k = m->k, dim = m->dim, perm[1024], rank[1024] = {0};
   for (int c = 0; c < k; c++) perm[c] = c;
   for (int a = 1; a < k; a++) /* insertion sort, k is small */
     for (int b = a;

@@ -82,7 +82,7 @@ glia_status glia_levels_from_pixels(const uint16_t *q, const uint8_t *mask, size
     if (!mask || mask[i]) hist[q[i]] += 1.0;
   glia_status s = glia_levels_from_hist(hist, nbins, 255.0 / (nbins - 1), out);
   glia_free(hist);
-  if (!s) (*out)->bits = bits;
+  if (!s && *out) (*out)->bits = bits;
   return s;
 }
 
