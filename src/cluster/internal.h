@@ -51,11 +51,6 @@ glia_status glia__erode(uint8_t *mask, int width, int height, int r);
 
 /* A small seeded generator (xoshiro256**, Blackman & Vigna 2018), seeded by splitmix64;
  * stand-in until src/core provides the project's RNG. */
-typedef struct glia__rng {
-  uint64_t s[4];
-} glia__rng;
-void glia__rng_seed(glia__rng *r, uint64_t seed);
-uint64_t glia__rng_next(glia__rng *r);
-double glia__rng_uniform(glia__rng *r); /* [0,1) */
+
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cluster/internal.h"
+#include "glia/rng.h"
 
 typedef struct run {
   double *center; /* [k·dim] */
@@ -29,8 +30,8 @@ static double dist2(const double *a, const double *b, int dim) {
 }
 
 /* Index drawn with probability proportional to weight[i]·d2[i] (or weight when d2 is NULL). */
-static size_t draw(const glia_points *p, const double *d2, double total, glia__rng *rng) {
-  double r = glia__rng_uniform(rng) * total, acc = 0;
+static size_t draw(const glia_points *p, const double *d2, double total, glia_rng *rng) {
+  double r = glia_rng_uniform(rng) * total, acc = 0;
   size_t last = 0;
   for (size_t i = 0; i < p->n; i++) {
     double v = p->weight[i] * (d2 ? d2[i] : 1.0);
@@ -42,7 +43,7 @@ static size_t draw(const glia_points *p, const double *d2, double total, glia__r
   return last;
 }
 
-static void seed_plusplus(const glia_points *p, int k, run *R, glia__rng *rng) {
+static void seed_plusplus(const glia_points *p, int k, run *R, glia_rng *rng) {
   int dim = p->dim, trials = 2 + (int)log((double)k);
   size_t first = draw(p, NULL, p->total, rng);
   memcpy(R->center, p->x + first * (size_t)dim, sizeof(double) * (size_t)dim);
@@ -247,8 +248,8 @@ glia_status glia_kmeans_fit(const glia_points *p, int k, const glia_kmeans_opts 
   }
   best.wcss = INFINITY;
   for (int r = 0; r < o.n_init; r++) {
-    glia__rng rng;
-    glia__rng_seed(&rng, o.seed * 0x9e3779b97f4a7c15ULL + (uint64_t)r);
+    glia_rng rng;
+    glia_rng_seed(&rng, o.seed, (uint64_t)r); /* restart r: its own stream */
     seed_plusplus(p, kk, &cur, &rng);
     lloyd(p, kk, &o, tol, &cur);
     if (cur.wcss < best.wcss) {
