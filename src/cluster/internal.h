@@ -49,8 +49,4 @@ glia_status glia__head_mask(const uint8_t *gray, int width, int height, uint8_t 
 /* Erodes a 0/1 mask in place by a (2r+1)² square (r >= 0). */
 glia_status glia__erode(uint8_t *mask, int width, int height, int r);
 
-/* A small seeded generator (xoshiro256**, Blackman & Vigna 2018), seeded by splitmix64;
- * stand-in until src/core provides the project's RNG. */
-
-
 #endif
