@@ -1,0 +1,134 @@
+/* REAL-generic reference kernels: batch norm, softmax, log-softmax (included twice). */
+
+/* batch_norm: x [N, C, ...], weight [C], bias [C], running_mean [C], running_var [C];
+ * i[0] = training, f[0] = eps, f[1] = momentum. aux = mean[C], invstd[C], biased var[C]
+ * (Ioffe and Szegedy 2015). Sums in double. */
+void SFX(batch_norm_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REAL *aux) {
+  const int64_t N = a->shape[0][0], C = a->shape[0][1];
+  const int64_t S = glia__in_numel(a, 0) / (N * C);
+  const REAL *w = a->ndim[1] > 0 ? x[1] : NULL, *b = a->ndim[2] > 0 ? x[2] : NULL;
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < C; c++) {
+    double mean, var;
+    if (a->i[0]) {
+      double s = 0, ss = 0;
+      for (int64_t n = 0; n < N; n++)
+        for (int64_t k = 0; k < S; k++) s += x[0][(n * C + c) * S + k];
+      mean = s / (double)(N * S);
+      for (int64_t n = 0; n < N; n++)
+        for (int64_t k = 0; k < S; k++) {
+          double d = x[0][(n * C + c) * S + k] - mean;
+          ss += d * d;
+        }
+      var = ss / (double)(N * S);
+    } else {
+      mean = x[3][c];
+      var = x[4][c];
+    }
+    double invstd = 1.0 / sqrt(var + a->f[0]);
+    aux[c] = (REAL)mean;
+    aux[C + c] = (REAL)invstd;
+    aux[2 * C + c] = (REAL)var;
+    double sc = (w ? w[c] : 1) * invstd, sh = (b ? b[c] : 0) - mean * sc;
+    for (int64_t n = 0; n < N; n++)
+      for (int64_t k = 0; k < S; k++)
+        y[(n * C + c) * S + k] = (REAL)(x[0][(n * C + c) * S + k] * sc + sh);
+  }
+}
+
+void SFX(batch_norm_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, const REAL *aux,
+                         const REAL *dy, REAL *const *dx) {
+  (void)y;
+  const int64_t N = a->shape[0][0], C = a->shape[0][1];
+  const int64_t S = glia__in_numel(a, 0) / (N * C);
+  const double M = (double)(N * S);
+  const REAL *w = a->ndim[1] > 0 ? x[1] : NULL;
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < C; c++) {
+    const double mean = aux[c], invstd = aux[C + c], g = w ? w[c] : 1;
+    double sdy = 0, sdyx = 0;
+    for (int64_t n = 0; n < N; n++)
+      for (int64_t k = 0; k < S; k++) {
+        int64_t i = (n * C + c) * S + k;
+        sdy += dy[i];
+        sdyx += dy[i] * (x[0][i] - mean) * invstd;
+      }
+    if (dx[1]) dx[1][c] += (REAL)sdyx;
+    if (dx[2]) dx[2][c] += (REAL)sdy;
+    if (!dx[0]) continue;
+    for (int64_t n = 0; n < N; n++)
+      for (int64_t k = 0; k < S; k++) {
+        int64_t i = (n * C + c) * S + k;
+        double d;
+        if (a->i[0]) {
+          double xh = (x[0][i] - mean) * invstd;
+          d = g * invstd * (dy[i] - sdy / M - xh * sdyx / M);
+        } else {
+          d = g * invstd * dy[i];
+        }
+        dx[0][i] += (REAL)d;
+      }
+  }
+}
+
+/* softmax / log_softmax along dim i[0]. */
+static void SFX(softmax_any)(const glia__args *a, const REAL *x, REAL *y, int logarithm) {
+  int64_t outer, D, inner;
+  split_dim(a->ndim[0], a->shape[0], (int)a->i[0], &outer, &D, &inner);
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t in = 0; in < inner; in++) {
+      const REAL *xs = x + o * D * inner + in;
+      REAL *ys = y + o * D * inner + in;
+      REAL mx = xs[0];
+      for (int64_t d = 1; d < D; d++) mx = xs[d * inner] > mx ? xs[d * inner] : mx;
+      double s = 0;
+      for (int64_t d = 0; d < D; d++) s += RF(exp)(xs[d * inner] - mx);
+      REAL ls = (REAL)log(s);
+      for (int64_t d = 0; d < D; d++)
+        ys[d * inner] = logarithm ? xs[d * inner] - mx - ls : RF(exp)(xs[d * inner] - mx - ls);
+    }
+}
+
+static void SFX(softmax_any_bwd)(const glia__args *a, const REAL *y, const REAL *dy, REAL *dx,
+                                 int logarithm) {
+  int64_t outer, D, inner;
+  if (!dx) return;
+  split_dim(a->ndim[0], a->shape[0], (int)a->i[0], &outer, &D, &inner);
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t in = 0; in < inner; in++) {
+      const int64_t base = o * D * inner + in;
+      double s = 0;
+      for (int64_t d = 0; d < D; d++)
+        s += logarithm ? dy[base + d * inner] : dy[base + d * inner] * y[base + d * inner];
+      for (int64_t d = 0; d < D; d++) {
+        int64_t i = base + d * inner;
+        dx[i] += logarithm ? (REAL)(dy[i] - RF(exp)(y[i]) * s) : (REAL)(y[i] * (dy[i] - s));
+      }
+    }
+}
+
+void SFX(softmax_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REAL *aux) {
+  (void)aux;
+  SFX(softmax_any)(a, x[0], y, 0);
+}
+
+void SFX(softmax_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, const REAL *aux,
+                      const REAL *dy, REAL *const *dx) {
+  (void)x;
+  (void)aux;
+  SFX(softmax_any_bwd)(a, y, dy, dx[0], 0);
+}
+
+void SFX(log_softmax_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REAL *aux) {
+  (void)aux;
+  SFX(softmax_any)(a, x[0], y, 1);
+}
+
+void SFX(log_softmax_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, const REAL *aux,
+                          const REAL *dy, REAL *const *dx) {
+  (void)x;
+  (void)aux;
+  SFX(softmax_any_bwd)(a, y, dy, dx[0], 1);
+}
