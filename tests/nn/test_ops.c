@@ -9,6 +9,7 @@
 
 #include "testutil.h"
 #include "nn/internal.h"
+#include "nnfixture.h"
 
 static double urand(void *state) {
   uint64_t *s = state;
@@ -213,77 +214,6 @@ static void test_fast_paths_match_reference_on_odd_shapes(void **state) {
 }
 
 /* ---- PyTorch parity fixtures (tests/fixtures/nn/parity.bin, gen_nn.py) ---- */
-typedef struct fx_tensor {
-  char name[32];
-  int ndim;
-  int64_t shape[GLIA__MAX_DIMS];
-  const float *data; /* unaligned: copied before use */
-  size_t n;
-} fx_tensor;
-
-typedef struct fx_case {
-  char op[64];
-  int64_t i[8];
-  double f[4];
-  fx_tensor t[16];
-  int n_t;
-} fx_case;
-
-/* Parses one case starting at *p; returns 0 at the end of the file. */
-static int parse_case(const unsigned char **p, const unsigned char *end, fx_case *c) {
-  char line[512];
-  memset(c, 0, sizeof *c);
-  const unsigned char *q = *p;
-  while (q < end) {
-    const unsigned char *nl = memchr(q, '\n', (size_t)(end - q));
-    assert_non_null(nl);
-    size_t len = (size_t)(nl - q);
-    assert_true(len < sizeof line);
-    memcpy(line, q, len);
-    line[len] = 0;
-    q = nl + 1;
-    if (!strncmp(line, "case ", 5)) {
-      int n = sscanf(line,
-                     "case %63s i %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64
-                     " %" SCNd64 " %" SCNd64 " %" SCNd64 " f %lf %lf %lf %lf",
-                     c->op, &c->i[0], &c->i[1], &c->i[2], &c->i[3], &c->i[4], &c->i[5], &c->i[6],
-                     &c->i[7], &c->f[0], &c->f[1], &c->f[2], &c->f[3]);
-      assert_int_equal(n, 13);
-    } else if (!strncmp(line, "tensor ", 7)) {
-      fx_tensor *t = &c->t[c->n_t++];
-      char *s = line + 7, *tok = strtok(s, " ");
-      snprintf(t->name, sizeof t->name, "%s", tok);
-      t->ndim = atoi(strtok(NULL, " "));
-      t->n = 1;
-      for (int d = 0; d < t->ndim; d++) {
-        t->shape[d] = atoll(strtok(NULL, " "));
-        t->n *= (size_t)t->shape[d];
-      }
-      assert_true(q + t->n * 4 <= end);
-      t->data = (const float *)q;
-      q += t->n * 4;
-    } else if (!strcmp(line, "end")) {
-      *p = q;
-      return 1;
-    } else {
-      fail_msg("parity.bin: unexpected line '%s'", line);
-    }
-  }
-  return 0;
-}
-
-static const fx_tensor *fx_find(const fx_case *c, const char *name) {
-  for (int k = 0; k < c->n_t; k++)
-    if (!strcmp(c->t[k].name, name)) return &c->t[k];
-  return NULL;
-}
-
-static float *fx_copy(const fx_tensor *t) {
-  float *v = malloc((t->n ? t->n : 1) * sizeof(float));
-  memcpy(v, t->data, t->n * sizeof(float));
-  return v;
-}
-
 /* Tolerances: torch computed in float64 from the same float32 inputs; glia computes in
  * float32 (sums of batch norm statistics in double), so 2e-5 absolute + 1e-4 relative. */
 static void parity_case(const fx_case *c, int reference) {
