@@ -102,6 +102,9 @@ GLIA_API int glia_nn_reference(const glia_nn *nn);
 
 /* Seeds the context's random stream (dropout masks, initialisation). */
 GLIA_API void glia_nn_seed(glia_nn *nn, uint64_t seed);
+/* The random stream's state (4 words), to save in checkpoints and restore. */
+GLIA_API void glia_nn_rng_state(const glia_nn *nn, uint64_t state[4]);
+GLIA_API void glia_nn_set_rng_state(glia_nn *nn, const uint64_t state[4]);
 /* Next uniform float in [0, 1) from the context's stream. */
 GLIA_API float glia_nn_uniform(glia_nn *nn);
 /* Next standard normal deviate (Box-Muller). */

@@ -90,6 +90,14 @@ void glia_nn_seed(glia_nn *nn, uint64_t seed) {
   for (int i = 0; i < 4; i++) nn->rng[i] = splitmix64(&seed);
 }
 
+void glia_nn_rng_state(const glia_nn *nn, uint64_t state[4]) {
+  for (int i = 0; i < 4; i++) state[i] = nn->rng[i];
+}
+
+void glia_nn_set_rng_state(glia_nn *nn, const uint64_t state[4]) {
+  for (int i = 0; i < 4; i++) nn->rng[i] = state[i];
+}
+
 float glia_nn_uniform(glia_nn *nn) { return (float)(next_u64(nn->rng) >> 40) * 0x1.0p-24f; }
 
 float glia_nn_normal(glia_nn *nn) {

@@ -7,6 +7,7 @@
 
 #include "glia/nn.h"
 #include "glia/optim.h"
+#include "glia/safetensors.h"
 #include "testutil.h"
 
 #define N 32
@@ -65,6 +66,7 @@ static glia_tensor *forward(net *m, glia_nn *nn, glia_tensor *x) {
   assert_int_equal(glia_relu(nn, h, &h), GLIA_OK);
   assert_int_equal(glia_adaptive_avg_pool2d(nn, h, 1, 1, &h), GLIA_OK);
   assert_int_equal(glia_flatten(nn, h, 1, &h), GLIA_OK);
+  assert_int_equal(glia_dropout(nn, h, 0.05f, &h), GLIA_OK);
   assert_int_equal(glia_linear(nn, h, m->fw, m->fb, &h), GLIA_OK);
   return h;
 }
@@ -84,40 +86,62 @@ static void make_data(glia_nn *nn, glia_tensor *x, glia_tensor *y) {
   }
 }
 
-/* Trains `steps` full-batch AdamW steps; returns the last loss and the parameter slab. */
-static float train(int steps, float **values, size_t *count) {
+typedef struct session {
   glia_nn *nn;
   net m;
   glia_tensor *x, *y;
-  assert_int_equal(glia_nn_new(&nn), GLIA_OK);
-  glia_nn_seed(nn, 2024);
-  net_init(&m, nn);
-  assert_int_equal(glia_tensor_new(4, (int64_t[]){N, 1, S, S}, &x), GLIA_OK);
-  assert_int_equal(glia_tensor_new(1, (int64_t[]){N}, &y), GLIA_OK);
-  make_data(nn, x, y);
+  glia_optim *opt;
+  float loss;
+} session;
+
+static void session_new(session *s) {
+  assert_int_equal(glia_nn_new(&s->nn), GLIA_OK);
+  glia_nn_seed(s->nn, 2024);
+  net_init(&s->m, s->nn);
+  assert_int_equal(glia_tensor_new(4, (int64_t[]){N, 1, S, S}, &s->x), GLIA_OK);
+  assert_int_equal(glia_tensor_new(1, (int64_t[]){N}, &s->y), GLIA_OK);
+  make_data(s->nn, s->x, s->y);
   glia_optim_opts o = GLIA_OPTIM_DEFAULTS;
   o.lr = 0.02f;
-  glia_optim *opt;
-  assert_int_equal(glia_optim_new(m.p, &o, &opt), GLIA_OK);
-  float loss_v = 0;
-  for (int s = 0; s < steps; s++) {
-    glia_tensor *logits = forward(&m, nn, x), *loss;
-    assert_int_equal(glia_cross_entropy(nn, logits, y, NULL, 0.0f, &loss), GLIA_OK);
-    loss_v = loss->data[0];
-    glia_params_zero_grad(m.p);
-    assert_int_equal(glia_nn_backward(nn, loss), GLIA_OK);
-    glia_optim_step(opt, 0);
-    glia_nn_reset(nn);
+  assert_int_equal(glia_optim_new(s->m.p, &o, &s->opt), GLIA_OK);
+}
+
+/* Full-batch AdamW steps (dropout draws from the context's stream). */
+static void session_steps(session *s, int steps) {
+  for (int k = 0; k < steps; k++) {
+    glia_tensor *logits = forward(&s->m, s->nn, s->x), *loss;
+    assert_int_equal(glia_cross_entropy(s->nn, logits, s->y, NULL, 0.0f, &loss), GLIA_OK);
+    s->loss = loss->data[0];
+    glia_params_zero_grad(s->m.p);
+    assert_int_equal(glia_nn_backward(s->nn, loss), GLIA_OK);
+    glia_optim_step(s->opt, 0);
+    glia_nn_reset(s->nn);
   }
-  float *v = glia_params_values(m.p, count);
-  *values = malloc(*count * sizeof(float));
-  memcpy(*values, v, *count * sizeof(float));
-  glia_optim_free(opt);
-  glia_tensor_free(x);
-  glia_tensor_free(y);
-  glia_params_free(m.p);
-  glia_nn_free(nn);
-  return loss_v;
+}
+
+static float *session_values(session *s, size_t *count) {
+  float *v = glia_params_values(s->m.p, count), *copy = malloc(*count * sizeof(float));
+  memcpy(copy, v, *count * sizeof(float));
+  return copy;
+}
+
+static void session_free(session *s) {
+  glia_optim_free(s->opt);
+  glia_tensor_free(s->x);
+  glia_tensor_free(s->y);
+  glia_params_free(s->m.p);
+  glia_nn_free(s->nn);
+}
+
+/* Trains `steps` steps from the seed; returns the last loss and a copy of the value slab. */
+static float train(int steps, float **values, size_t *count) {
+  session s;
+  session_new(&s);
+  session_steps(&s, steps);
+  *values = session_values(&s, count);
+  float loss = s.loss;
+  session_free(&s);
+  return loss;
 }
 
 static void test_tiny_cnn_learns_toy_task_to_near_zero_loss(void **state) {
@@ -143,10 +167,39 @@ static void test_same_seed_and_threads_give_same_bits(void **state) {
   free(b);
 }
 
+static void test_resumed_run_continues_bit_for_bit(void **state) {
+  (void)state;
+  char *dir = tu_mkdtemp(), path[4096];
+  snprintf(path, sizeof path, "%s/ckpt.safetensors", dir);
+  session a, b;
+  session_new(&a);
+  session_steps(&a, 3);
+  assert_int_equal(glia_checkpoint_save(path, a.m.p, a.opt, a.nn, NULL), GLIA_OK);
+  session_steps(&a, 4);
+  size_t na, nb;
+  float *va = session_values(&a, &na);
+  /* A fresh process would rebuild the model from its seed, then load the checkpoint. */
+  session_new(&b);
+  glia_nn_seed(b.nn, 999); /* the checkpoint must restore the stream */
+  assert_int_equal(glia_checkpoint_load(path, b.m.p, b.opt, b.nn), GLIA_OK);
+  assert_int_equal(glia_optim_steps(b.opt), 3);
+  session_steps(&b, 4);
+  float *vb = session_values(&b, &nb);
+  assert_int_equal(na, nb);
+  assert_memory_equal(va, vb, na * sizeof(float));
+  free(va);
+  free(vb);
+  session_free(&a);
+  session_free(&b);
+  tu_rmtree(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_tiny_cnn_learns_toy_task_to_near_zero_loss),
       cmocka_unit_test(test_same_seed_and_threads_give_same_bits),
+      cmocka_unit_test(test_resumed_run_continues_bit_for_bit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
