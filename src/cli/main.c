@@ -12,6 +12,8 @@ static int cmd_version(int argc, char **argv) {
 
 static const cli_command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"predict", cmd_predict, "run a model (e.g. ResNet-18 with PyTorch weights) on images"},
+    {"bench", cmd_bench, "time a model's training or inference step on a synthetic batch"},
 };
 
 static void usage(FILE *f) {
