@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nn/internal.h"
 
@@ -27,6 +28,8 @@ struct glia_nn {
   node **tape;
   size_t n_tape, cap_tape;
   int training, grad, reference;
+  int profile; /* GLIA_PROFILE=1: per-op times printed to stderr at free */
+  double prof_fwd[GLIA__OP_COUNT], prof_bwd[GLIA__OP_COUNT];
   uint64_t rng[4];
   glia__dnnl *dnnl;
 };
@@ -42,13 +45,30 @@ glia_status glia_nn_new(glia_nn **out) {
   nn->grad = 1;
   const char *env = getenv("GLIA_REFERENCE");
   nn->reference = env && env[0] && strcmp(env, "0") != 0;
+  env = getenv("GLIA_PROFILE");
+  nn->profile = env && env[0] && strcmp(env, "0") != 0;
   glia_nn_seed(nn, 0);
   *out = nn;
   return GLIA_OK;
 }
 
+/* Debug aid enabled by the environment (GLIA_PROFILE=1), not a library message. */
+static void print_profile(const glia_nn *nn) {
+  for (int i = 0; i < GLIA__OP_COUNT; i++)
+    if (nn->prof_fwd[i] > 0 || nn->prof_bwd[i] > 0)
+      fprintf(stderr, "glia profile: %-20s forward %9.1f ms  backward %9.1f ms\n",
+              glia__ops[i]->name, 1e3 * nn->prof_fwd[i], 1e3 * nn->prof_bwd[i]);
+}
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 void glia_nn_free(glia_nn *nn) {
   if (!nn) return;
+  if (nn->profile) print_profile(nn);
   for (size_t i = 0; i < nn->n_chunks; i++) glia_free(nn->chunks[i].base);
   glia_free(nn->chunks);
   glia_free(nn->tape);
@@ -107,6 +127,12 @@ float glia_nn_normal(glia_nn *nn) {
 }
 
 void *glia__arena_alloc(glia_nn *nn, size_t bytes) {
+  void *p = glia__arena_alloc_raw(nn, bytes);
+  if (p) memset(p, 0, bytes);
+  return p;
+}
+
+void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes) {
   size_t need = (bytes + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
   if (need < bytes) return NULL;
   if (need == 0) need = ARENA_ALIGN;
@@ -115,7 +141,6 @@ void *glia__arena_alloc(glia_nn *nn, size_t bytes) {
     if (c->size - c->used >= need) {
       void *p = c->base + c->used;
       c->used += need;
-      memset(p, 0, bytes);
       return p;
     }
     nn->cur++;
@@ -129,7 +154,6 @@ void *glia__arena_alloc(glia_nn *nn, size_t bytes) {
   cs[nn->n_chunks] = (chunk){base, size, need};
   nn->cur = nn->n_chunks++;
   nn->high_water += size;
-  memset(base, 0, bytes);
   return base;
 }
 
@@ -201,18 +225,23 @@ glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in, int n
   *out = NULL;
   glia_status st = fill_shapes(op, in, n_in, a);
   if (st || (st = op->shape(a))) return st;
-  glia_tensor *y;
-  if ((st = glia_nn_tensor(nn, a->out_ndim, a->out_shape, &y))) return st;
-  size_t n_aux = op->aux_size ? op->aux_size(a) : 0;
-  float *aux = n_aux ? glia__arena_alloc(nn, n_aux * sizeof(float)) : NULL;
+  glia_tensor *y = glia__arena_alloc(nn, sizeof *y);
+  size_t n_out = (size_t)glia__out_numel(a), n_aux = op->aux_size ? op->aux_size(a) : 0;
+  float *yd = y ? glia__arena_alloc_raw(nn, n_out * sizeof(float)) : NULL; /* kernels write all */
+  if (!yd) return glia_error(GLIA_ERR_NOMEM, "%s: out of memory for %zu floats", op->name, n_out);
+  glia__set_shape(y, a->out_ndim, a->out_shape);
+  y->data = yd;
+  float *aux = n_aux ? glia__arena_alloc_raw(nn, n_aux * sizeof(float)) : NULL;
   if (n_aux && !aux) return glia_error(GLIA_ERR_NOMEM, "%s: out of memory", op->name);
   const float *x[GLIA__MAX_IN] = {0};
   for (int k = 0; k < n_in; k++) x[k] = in[k] ? in[k]->data : NULL;
   int fast = !nn->reference && op->fast_fwd && op->fast_supports && op->fast_supports(a);
+  double t0 = nn->profile ? now_s() : 0;
   if (fast)
     st = op->fast_fwd(nn, a, x, y->data, aux);
   else
     op->ref_fwd_f(a, x, y->data, aux);
+  if (nn->profile) nn->prof_fwd[id] += now_s() - t0;
   if (st) return st;
   if (op->post) op->post(nn, a, in, aux);
   int needs = 0;
@@ -279,7 +308,9 @@ glia_status glia__backward_seed(glia_nn *nn, glia_tensor *t, const float *seed) 
   for (size_t i = nn->n_tape; i-- > 0;) {
     node *nd = nn->tape[i];
     if (!nd->out->grad) continue;
+    double t0 = nn->profile ? now_s() : 0;
     if ((st = backward_node(nn, nd))) return st;
+    if (nn->profile) nn->prof_bwd[nd->id] += now_s() - t0;
   }
   return GLIA_OK;
 }

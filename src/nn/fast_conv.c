@@ -1,19 +1,30 @@
 /* conv2d fast path: oneDNN convolution primitives (forward, backward data, backward weights)
- * on plain NCHW/OIHW memory, created once per shape and cached in the context. A shape that
- * oneDNN refuses falls back to the reference kernels. */
+ * created once per shape and cached in the context. The primitives choose their own (blocked)
+ * layouts; plain NCHW/OIHW tensors are reordered in and out around each call, as PyTorch does.
+ * A shape that oneDNN refuses falls back to the reference kernels. */
 #include <dnnl.h>
 #include <string.h>
 
 #include "nn/internal.h"
 
 #define KEY_LEN 20
+#define MAX_ARGS 4
+
+/* One primitive with, per argument, the user's plain layout, the primitive's layout and the
+ * reorder between them (NULL when they are the same). */
+typedef struct prim {
+  dnnl_primitive_desc_t pd;
+  dnnl_primitive_t p;
+  int n, args[MAX_ARGS], out[MAX_ARGS];
+  dnnl_memory_desc_t user[MAX_ARGS], inner[MAX_ARGS];
+  dnnl_primitive_t reorder[MAX_ARGS];
+} prim;
 
 typedef struct conv_entry {
   int64_t key[KEY_LEN];
   int unsupported;
-  dnnl_memory_desc_t src, wei, bia, dst;
-  dnnl_primitive_desc_t fwd_pd, bwd_d_pd, bwd_w_pd;
-  dnnl_primitive_t fwd, bwd_d, bwd_w;
+  dnnl_memory_desc_t src, wei, bia, dst, any_src, any_wei, any_dst;
+  prim fwd, bwd_d, bwd_w;
 } conv_entry;
 
 struct glia__dnnl {
@@ -23,16 +34,45 @@ struct glia__dnnl {
   size_t n_conv;
 };
 
+static void prim_destroy(prim *p) {
+  for (int i = 0; i < p->n; i++)
+    if (p->reorder[i]) dnnl_primitive_destroy(p->reorder[i]);
+  if (p->p) dnnl_primitive_destroy(p->p);
+  if (p->pd) dnnl_primitive_desc_destroy(p->pd);
+}
+
+/* Creates the primitive of p->pd and the reorders its layouts need; 0 on failure. */
+static int prim_setup(dnnl_engine_t eng, prim *p, int n, const int *args,
+                      const dnnl_memory_desc_t *const *user, const int *out) {
+  if (dnnl_primitive_create(&p->p, p->pd) != dnnl_success) return 0;
+  p->n = n;
+  for (int i = 0; i < n; i++) {
+    p->args[i] = args[i];
+    p->out[i] = out[i];
+    p->user[i] = *user[i];
+    const dnnl_memory_desc_t *md =
+        dnnl_primitive_desc_query_md(p->pd, dnnl_query_exec_arg_md, args[i]);
+    if (!md) return 0;
+    p->inner[i] = *md;
+    if (dnnl_memory_desc_equal(md, user[i])) continue;
+    dnnl_primitive_desc_t rpd;
+    const dnnl_memory_desc_t *from = out[i] ? md : user[i], *to = out[i] ? user[i] : md;
+    if (dnnl_reorder_primitive_desc_create(&rpd, from, eng, to, eng, NULL) != dnnl_success)
+      return 0;
+    dnnl_status_t st = dnnl_primitive_create(&p->reorder[i], rpd);
+    dnnl_primitive_desc_destroy(rpd);
+    if (st != dnnl_success) return 0;
+  }
+  return 1;
+}
+
 void glia__dnnl_free(glia__dnnl *d) {
   if (!d) return;
   for (size_t i = 0; i < d->n_conv; i++) {
     conv_entry *e = d->conv[i];
-    dnnl_primitive_destroy(e->fwd);
-    dnnl_primitive_destroy(e->bwd_d);
-    dnnl_primitive_destroy(e->bwd_w);
-    dnnl_primitive_desc_destroy(e->fwd_pd);
-    dnnl_primitive_desc_destroy(e->bwd_d_pd);
-    dnnl_primitive_desc_destroy(e->bwd_w_pd);
+    prim_destroy(&e->fwd);
+    prim_destroy(&e->bwd_d);
+    prim_destroy(&e->bwd_w);
     glia_free(e);
   }
   glia_free(d->conv);
@@ -78,9 +118,13 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a) {
   dnnl_dims_t bia = {a->shape[1][0]};
   dnnl_dims_t strides = {a->i[0], a->i[1]}, dil = {a->i[4] - 1, a->i[5] - 1};
   dnnl_dims_t pl = {a->i[2], a->i[3]}, pr;
-  for (int k = 0; k < 2; k++)
+  /* The floor in the output size can make the exact right padding negative (by less than a
+   * stride); 0 gives oneDNN the same output size. */
+  for (int k = 0; k < 2; k++) {
     pr[k] = (dst[2 + k] - 1) * strides[k] + (a->shape[1][2 + k] - 1) * a->i[4 + k] + 1 -
             src[2 + k] - pl[k];
+    if (pr[k] < 0) pr[k] = 0;
+  }
   dnnl_memory_desc_init_by_tag(&e->src, 4, src, dnnl_f32, dnnl_nchw);
   dnnl_memory_desc_init_by_tag(&e->dst, 4, dst, dnnl_f32, dnnl_nchw);
   dnnl_dims_t wei4 = {wei[1], wei[2], wei[3], wei[4]};
@@ -89,29 +133,39 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a) {
   else
     dnnl_memory_desc_init_by_tag(&e->wei, 5, wei, dnnl_f32, dnnl_goihw);
   dnnl_memory_desc_init_by_tag(&e->bia, 1, bia, dnnl_f32, dnnl_x);
+  dnnl_memory_desc_init_by_tag(&e->any_src, 4, src, dnnl_f32, dnnl_format_tag_any);
+  dnnl_memory_desc_init_by_tag(&e->any_dst, 4, dst, dnnl_f32, dnnl_format_tag_any);
+  dnnl_memory_desc_init_by_tag(&e->any_wei, G == 1 ? 4 : 5, G == 1 ? wei4 : wei, dnnl_f32,
+                               dnnl_format_tag_any);
   const dnnl_memory_desc_t *b = e->key[8] ? &e->bia : NULL;
-  dnnl_convolution_desc_t cd;
+  dnnl_convolution_desc_t cd, bd, bw;
   e->unsupported = 1;
-  if (pr[0] < 0 || pr[1] < 0) return;
-  if (dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_training,
-                                                 dnnl_convolution_direct, &e->src, &e->wei, b,
-                                                 &e->dst, strides, dil, pl, pr) != dnnl_success)
+  if (dnnl_dilated_convolution_forward_desc_init(
+          &cd, dnnl_forward_training, dnnl_convolution_direct, &e->any_src, &e->any_wei, b,
+          &e->any_dst, strides, dil, pl, pr) != dnnl_success ||
+      dnnl_primitive_desc_create(&e->fwd.pd, &cd, NULL, d->engine, NULL) != dnnl_success)
     return;
-  if (dnnl_primitive_desc_create(&e->fwd_pd, &cd, NULL, d->engine, NULL) != dnnl_success) return;
-  if (dnnl_primitive_create(&e->fwd, e->fwd_pd) != dnnl_success) return;
-  dnnl_convolution_desc_t bd, bw;
-  if (dnnl_dilated_convolution_backward_data_desc_init(&bd, dnnl_convolution_direct, &e->src,
-                                                       &e->wei, &e->dst, strides, dil, pl,
+  const int fa[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_BIAS},
+            fo[4] = {0, 0, 1, 0};
+  const dnnl_memory_desc_t *fm[4] = {&e->src, &e->wei, &e->dst, &e->bia};
+  if (!prim_setup(d->engine, &e->fwd, b ? 4 : 3, fa, fm, fo)) return;
+  if (dnnl_dilated_convolution_backward_data_desc_init(&bd, dnnl_convolution_direct, &e->any_src,
+                                                       &e->any_wei, &e->any_dst, strides, dil, pl,
                                                        pr) != dnnl_success ||
-      dnnl_primitive_desc_create(&e->bwd_d_pd, &bd, NULL, d->engine, e->fwd_pd) != dnnl_success ||
-      dnnl_primitive_create(&e->bwd_d, e->bwd_d_pd) != dnnl_success)
+      dnnl_primitive_desc_create(&e->bwd_d.pd, &bd, NULL, d->engine, e->fwd.pd) != dnnl_success)
     return;
-  if (dnnl_dilated_convolution_backward_weights_desc_init(&bw, dnnl_convolution_direct, &e->src,
-                                                          &e->wei, b, &e->dst, strides, dil, pl,
-                                                          pr) != dnnl_success ||
-      dnnl_primitive_desc_create(&e->bwd_w_pd, &bw, NULL, d->engine, e->fwd_pd) != dnnl_success ||
-      dnnl_primitive_create(&e->bwd_w, e->bwd_w_pd) != dnnl_success)
+  const int da[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, dout[3] = {0, 0, 1};
+  const dnnl_memory_desc_t *dm[3] = {&e->dst, &e->wei, &e->src};
+  if (!prim_setup(d->engine, &e->bwd_d, 3, da, dm, dout)) return;
+  if (dnnl_dilated_convolution_backward_weights_desc_init(&bw, dnnl_convolution_direct, &e->any_src,
+                                                          &e->any_wei, b, &e->any_dst, strides, dil,
+                                                          pl, pr) != dnnl_success ||
+      dnnl_primitive_desc_create(&e->bwd_w.pd, &bw, NULL, d->engine, e->fwd.pd) != dnnl_success)
     return;
+  const int wa[4] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
+            wo[4] = {0, 0, 1, 1};
+  const dnnl_memory_desc_t *wm[4] = {&e->src, &e->dst, &e->wei, &e->bia};
+  if (!prim_setup(d->engine, &e->bwd_w, b ? 4 : 3, wa, wm, wo)) return;
   e->unsupported = 0;
 }
 
@@ -139,23 +193,51 @@ static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, glia__dnnl *
   return GLIA_OK;
 }
 
-/* Executes a primitive on user memory: n (arg, desc, pointer) triples. */
-static glia_status exec(glia__dnnl *d, dnnl_primitive_t p, int n, const int *args,
-                        const dnnl_memory_desc_t *const *mds, void *const *ptrs) {
-  dnnl_exec_arg_t ea[6];
+/* Runs p on user (plain) buffers: inputs reordered into the primitive's layouts in arena
+ * scratch, outputs reordered back. */
+static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *ptrs) {
+  dnnl_exec_arg_t ea[MAX_ARGS] = {{0, NULL}};
+  dnnl_memory_t user[MAX_ARGS] = {0};
   int made = 0;
   glia_status st = GLIA_OK;
-  for (; made < n; made++) {
-    ea[made].arg = args[made];
-    if (dnnl_memory_create(&ea[made].memory, mds[made], d->engine, ptrs[made]) != dnnl_success) {
+  for (; made < p->n && !st; made++) {
+    ea[made].arg = p->args[made];
+    ea[made].memory = NULL;
+    if (dnnl_memory_create(&user[made], &p->user[made], d->engine, ptrs[made]) != dnnl_success) {
       st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN memory could not be created");
       break;
     }
+    if (!p->reorder[made]) {
+      ea[made].memory = user[made];
+      continue;
+    }
+    void *buf = glia__arena_alloc_raw(nn, dnnl_memory_desc_get_size(&p->inner[made]));
+    if (!buf ||
+        dnnl_memory_create(&ea[made].memory, &p->inner[made], d->engine, buf) != dnnl_success) {
+      st = glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory for a reordered tensor");
+      break;
+    }
+    if (!p->out[made]) {
+      dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, user[made]}, {DNNL_ARG_TO, ea[made].memory}};
+      if (dnnl_primitive_execute(p->reorder[made], d->stream, 2, r) != dnnl_success)
+        st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN reorder failed");
+    }
   }
-  if (!st && (dnnl_primitive_execute(p, d->stream, n, ea) != dnnl_success ||
-              dnnl_stream_wait(d->stream) != dnnl_success))
+  if (!st && dnnl_primitive_execute(p->p, d->stream, p->n, ea) != dnnl_success)
     st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN execution failed");
-  for (int k = 0; k < made; k++) dnnl_memory_destroy(ea[k].memory);
+  for (int i = 0; i < made && !st; i++) {
+    if (!p->reorder[i] || !p->out[i]) continue;
+    dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, ea[i].memory}, {DNNL_ARG_TO, user[i]}};
+    if (dnnl_primitive_execute(p->reorder[i], d->stream, 2, r) != dnnl_success)
+      st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN reorder failed");
+  }
+  if (!st && dnnl_stream_wait(d->stream) != dnnl_success)
+    st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN stream failed");
+  for (int i = 0; i < made; i++) {
+    if (ea[i].memory && ea[i].memory != user[i]) dnnl_memory_destroy(ea[i].memory);
+    if (user[i]) dnnl_memory_destroy(user[i]);
+  }
+  if (made < p->n && user[made]) dnnl_memory_destroy(user[made]);
   return st;
 }
 
@@ -169,11 +251,8 @@ glia_status glia__conv2d_fast_fwd(glia_nn *nn, const glia__args *a, const float 
     glia__conv2d_fwd_f(a, x, y, aux);
     return GLIA_OK;
   }
-  int bias = (int)e->key[8];
-  int args[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_BIAS};
-  const dnnl_memory_desc_t *mds[4] = {&e->src, &e->wei, &e->dst, &e->bia};
-  void *ptrs[4] = {(void *)x[0], (void *)x[1], y, bias ? (void *)x[2] : NULL};
-  return exec(d, e->fwd, 3 + bias, args, mds, ptrs);
+  void *ptrs[4] = {(void *)x[0], (void *)x[1], y, e->key[8] ? (void *)x[2] : NULL};
+  return run(nn, d, &e->fwd, ptrs);
 }
 
 /* oneDNN overwrites its outputs; the tape accumulates, so results go through scratch. */
@@ -196,22 +275,17 @@ glia_status glia__conv2d_fast_bwd(glia_nn *nn, const glia__args *a, const float 
   const int64_t nx = glia__in_numel(a, 0), nw = glia__in_numel(a, 1), no = a->shape[1][0];
   int bias = (int)e->key[8] && dx[2];
   if (dx[0]) {
-    float *t = glia__arena_alloc(nn, (size_t)nx * sizeof(float));
+    float *t = glia__arena_alloc_raw(nn, (size_t)nx * sizeof(float));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
-    int args[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC};
-    const dnnl_memory_desc_t *mds[3] = {&e->dst, &e->wei, &e->src};
     void *ptrs[3] = {(void *)dy, (void *)x[1], t};
-    if ((st = exec(d, e->bwd_d, 3, args, mds, ptrs))) return st;
+    if ((st = run(nn, d, &e->bwd_d, ptrs))) return st;
     add_into(dx[0], t, nx);
   }
   if (dx[1] || bias) {
-    float *t = glia__arena_alloc(nn, (size_t)(nw + no) * sizeof(float));
+    float *t = glia__arena_alloc_raw(nn, (size_t)(nw + no) * sizeof(float));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
-    int has_b = (int)e->key[8];
-    int args[4] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS};
-    const dnnl_memory_desc_t *mds[4] = {&e->src, &e->dst, &e->wei, &e->bia};
     void *ptrs[4] = {(void *)x[0], (void *)dy, t, t + nw};
-    if ((st = exec(d, e->bwd_w, 3 + has_b, args, mds, ptrs))) return st;
+    if ((st = run(nn, d, &e->bwd_w, ptrs))) return st;
     if (dx[1]) add_into(dx[1], t, nw);
     if (bias) add_into(dx[2], t + nw, no);
   }

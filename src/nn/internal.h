@@ -87,6 +87,8 @@ glia_status glia__backward_seed(glia_nn *nn, glia_tensor *t, const float *seed);
 
 /* Arena allocation valid until glia_nn_reset, 64-byte aligned and zeroed; NULL on failure. */
 void *glia__arena_alloc(glia_nn *nn, size_t bytes);
+/* The same without zeroing (for buffers a kernel overwrites entirely). */
+void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes);
 /* Whether the context is in training mode (batch norm, dropout). */
 int glia__training(const glia_nn *nn);
 

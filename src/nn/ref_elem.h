@@ -5,7 +5,7 @@ void SFX(add_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REAL *aux)
   (void)aux;
   const int64_t n = glia__out_numel(a);
   if (same_shape(a, 0) && same_shape(a, 1)) {
-#pragma omp parallel for if (n > PAR_MIN) schedule(static)
+#pragma omp parallel for simd if (n > PAR_MIN) schedule(static)
     for (int64_t o = 0; o < n; o++) y[o] = x[0][o] + x[1][o];
     return;
   }
@@ -21,7 +21,7 @@ void SFX(add_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, cons
   for (int k = 0; k < 2; k++) {
     if (!dx[k]) continue;
     if (same_shape(a, k)) {
-#pragma omp parallel for if (n > PAR_MIN) schedule(static)
+#pragma omp parallel for simd if (n > PAR_MIN) schedule(static)
       for (int64_t o = 0; o < n; o++) dx[k][o] += dy[o];
     } else {
       for (int64_t o = 0; o < n; o++) dx[k][bcast_offset(a, k, o)] += dy[o];
@@ -33,7 +33,7 @@ void SFX(mul_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REAL *aux)
   (void)aux;
   const int64_t n = glia__out_numel(a);
   if (same_shape(a, 0) && same_shape(a, 1)) {
-#pragma omp parallel for if (n > PAR_MIN) schedule(static)
+#pragma omp parallel for simd if (n > PAR_MIN) schedule(static)
     for (int64_t o = 0; o < n; o++) y[o] = x[0][o] * x[1][o];
     return;
   }
@@ -93,20 +93,49 @@ static REAL SFX(unary_d)(int kind, REAL v, REAL yv, double p) {
   }
 }
 
+/* The common kinds get their own loop (vectorised); the others go through unary_f. */
 static void SFX(unary_fwd)(int kind, const glia__args *a, const REAL *x, REAL *y) {
   const int64_t n = glia__out_numel(a);
   const double p = a->f[0];
+  const REAL pr = (REAL)p;
+  switch (kind) {
+  case U_RELU:
+#pragma omp parallel for simd if (n > PAR_MIN) schedule(static)
+    for (int64_t o = 0; o < n; o++) y[o] = x[o] > 0 ? x[o] : 0;
+    break;
+  case U_LEAKY:
+#pragma omp parallel for simd if (n > PAR_MIN) schedule(static)
+    for (int64_t o = 0; o < n; o++) y[o] = x[o] > 0 ? x[o] : pr * x[o];
+    break;
+  case U_SCALE:
+#pragma omp parallel for simd if (n > PAR_MIN) schedule(static)
+    for (int64_t o = 0; o < n; o++) y[o] = pr * x[o];
+    break;
+  default:
 #pragma omp parallel for if (n > PAR_MIN) schedule(static)
-  for (int64_t o = 0; o < n; o++) y[o] = SFX(unary_f)(kind, x[o], p);
+    for (int64_t o = 0; o < n; o++) y[o] = SFX(unary_f)(kind, x[o], p);
+  }
 }
 
 static void SFX(unary_bwd)(int kind, const glia__args *a, const REAL *x, const REAL *y,
                            const REAL *dy, REAL *dx) {
   const int64_t n = glia__out_numel(a);
   const double p = a->f[0];
+  const REAL pr = (REAL)p;
   if (!dx) return;
+  switch (kind) {
+  case U_RELU:
+#pragma omp parallel for simd if (n > PAR_MIN) schedule(static)
+    for (int64_t o = 0; o < n; o++) dx[o] += x[o] > 0 ? dy[o] : 0;
+    break;
+  case U_SCALE:
+#pragma omp parallel for simd if (n > PAR_MIN) schedule(static)
+    for (int64_t o = 0; o < n; o++) dx[o] += pr * dy[o];
+    break;
+  default:
 #pragma omp parallel for if (n > PAR_MIN) schedule(static)
-  for (int64_t o = 0; o < n; o++) dx[o] += dy[o] * SFX(unary_d)(kind, x[o], y[o], p);
+    for (int64_t o = 0; o < n; o++) dx[o] += dy[o] * SFX(unary_d)(kind, x[o], y[o], p);
+  }
 }
 
 #define UNARY_OP(name, kind_expr)                                                                  \

@@ -12,14 +12,17 @@ void SFX(batch_norm_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REA
     double mean, var;
     if (a->i[0]) {
       double s = 0, ss = 0;
-      for (int64_t n = 0; n < N; n++)
-        for (int64_t k = 0; k < S; k++) s += x[0][(n * C + c) * S + k];
+      for (int64_t n = 0; n < N; n++) {
+        const REAL *xs = x[0] + (n * C + c) * S;
+#pragma omp simd reduction(+ : s)
+        for (int64_t k = 0; k < S; k++) s += xs[k];
+      }
       mean = s / (double)(N * S);
-      for (int64_t n = 0; n < N; n++)
-        for (int64_t k = 0; k < S; k++) {
-          double d = x[0][(n * C + c) * S + k] - mean;
-          ss += d * d;
-        }
+      for (int64_t n = 0; n < N; n++) {
+        const REAL *xs = x[0] + (n * C + c) * S;
+#pragma omp simd reduction(+ : ss)
+        for (int64_t k = 0; k < S; k++) ss += ((double)xs[k] - mean) * ((double)xs[k] - mean);
+      }
       var = ss / (double)(N * S);
     } else {
       mean = x[3][c];
@@ -29,10 +32,13 @@ void SFX(batch_norm_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REA
     aux[c] = (REAL)mean;
     aux[C + c] = (REAL)invstd;
     aux[2 * C + c] = (REAL)var;
-    double sc = (w ? w[c] : 1) * invstd, sh = (b ? b[c] : 0) - mean * sc;
-    for (int64_t n = 0; n < N; n++)
-      for (int64_t k = 0; k < S; k++)
-        y[(n * C + c) * S + k] = (REAL)(x[0][(n * C + c) * S + k] * sc + sh);
+    const REAL sc = (REAL)((w ? w[c] : 1) * invstd), sh = (REAL)((b ? b[c] : 0) - mean * sc);
+    for (int64_t n = 0; n < N; n++) {
+      const REAL *xs = x[0] + (n * C + c) * S;
+      REAL *ys = y + (n * C + c) * S;
+#pragma omp simd
+      for (int64_t k = 0; k < S; k++) ys[k] = xs[k] * sc + sh;
+    }
   }
 }
 
@@ -47,27 +53,27 @@ void SFX(batch_norm_bwd)(const glia__args *a, const REAL *const *x, const REAL *
   for (int64_t c = 0; c < C; c++) {
     const double mean = aux[c], invstd = aux[C + c], g = w ? w[c] : 1;
     double sdy = 0, sdyx = 0;
-    for (int64_t n = 0; n < N; n++)
+    for (int64_t n = 0; n < N; n++) {
+      const REAL *xs = x[0] + (n * C + c) * S, *ds = dy + (n * C + c) * S;
+#pragma omp simd reduction(+ : sdy, sdyx)
       for (int64_t k = 0; k < S; k++) {
-        int64_t i = (n * C + c) * S + k;
-        sdy += dy[i];
-        sdyx += dy[i] * (x[0][i] - mean) * invstd;
+        sdy += ds[k];
+        sdyx += (double)ds[k] * ((double)xs[k] - mean) * invstd;
       }
+    }
     if (dx[1]) dx[1][c] += (REAL)sdyx;
     if (dx[2]) dx[2][c] += (REAL)sdy;
     if (!dx[0]) continue;
-    for (int64_t n = 0; n < N; n++)
-      for (int64_t k = 0; k < S; k++) {
-        int64_t i = (n * C + c) * S + k;
-        double d;
-        if (a->i[0]) {
-          double xh = (x[0][i] - mean) * invstd;
-          d = g * invstd * (dy[i] - sdy / M - xh * sdyx / M);
-        } else {
-          d = g * invstd * dy[i];
-        }
-        dx[0][i] += (REAL)d;
-      }
+    /* dx = g·invstd·(dy - mean(dy) - x̂·mean(dy·x̂)) in training, g·invstd·dy in evaluation. */
+    const int train = a->i[0] != 0;
+    const REAL k1 = (REAL)(g * invstd), k2 = train ? (REAL)(sdy / M) : 0,
+               k3 = train ? (REAL)(sdyx / M * invstd) : 0, mu = (REAL)mean;
+    for (int64_t n = 0; n < N; n++) {
+      const REAL *xs = x[0] + (n * C + c) * S, *ds = dy + (n * C + c) * S;
+      REAL *gs = dx[0] + (n * C + c) * S;
+#pragma omp simd
+      for (int64_t k = 0; k < S; k++) gs[k] += k1 * (ds[k] - k2 - (xs[k] - mu) * k3);
+    }
   }
 }
 
