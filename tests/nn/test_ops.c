@@ -227,7 +227,7 @@ static void parity_case(const fx_case *c, int reference) {
   glia_nn_set_reference(nn, reference);
   glia_tensor *in[GLIA__MAX_IN] = {0};
   for (int k = 0; k < op->max_in; k++) {
-    char name[16];
+    char name[24];
     snprintf(name, sizeof name, "in%d", k);
     const fx_tensor *t = fx_find(c, name);
     if (!t) continue;
@@ -249,7 +249,7 @@ static void parity_case(const fx_case *c, int reference) {
   assert_close_f(what, y->data, want, (int64_t)out->n, 2e-5, 1e-4);
   assert_int_equal(glia__backward_seed(nn, y, seed), GLIA_OK);
   for (int k = 0; k < op->max_in; k++) {
-    char name[16];
+    char name[24];
     snprintf(name, sizeof name, "grad%d", k);
     const fx_tensor *g = fx_find(c, name);
     if (!g) continue;

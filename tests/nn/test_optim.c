@@ -37,7 +37,7 @@ static void run_optimizer_case(const fx_case *c) {
   glia_optim *opt;
   assert_int_equal(glia_optim_new(p, &o, &opt), GLIA_OK);
   for (int s = 0; s < 3; s++) {
-    char gw[8], gb[8];
+    char gw[16], gb[16];
     snprintf(gw, sizeof gw, "gw%d", s);
     snprintf(gb, sizeof gb, "gb%d", s);
     memcpy(w->grad, fx_find(c, gw)->data, 12 * sizeof(float));
