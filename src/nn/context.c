@@ -159,6 +159,17 @@ void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes) {
 
 size_t glia_nn_arena_bytes(const glia_nn *nn) { return nn->high_water; }
 
+glia__arena_mark glia__arena_get_mark(const glia_nn *nn) {
+  glia__arena_mark m = {nn->cur, nn->cur < nn->n_chunks ? nn->chunks[nn->cur].used : 0};
+  return m;
+}
+
+void glia__arena_release(glia_nn *nn, glia__arena_mark m) {
+  for (size_t i = m.chunk + 1; i < nn->n_chunks && i <= nn->cur; i++) nn->chunks[i].used = 0;
+  if (m.chunk < nn->n_chunks) nn->chunks[m.chunk].used = m.used;
+  nn->cur = m.chunk;
+}
+
 void glia_nn_reset(glia_nn *nn) {
   for (size_t i = 0; i < nn->n_chunks; i++) nn->chunks[i].used = 0;
   nn->cur = 0;

@@ -252,7 +252,10 @@ glia_status glia__conv2d_fast_fwd(glia_nn *nn, const glia__args *a, const float 
     return GLIA_OK;
   }
   void *ptrs[4] = {(void *)x[0], (void *)x[1], y, e->key[8] ? (void *)x[2] : NULL};
-  return run(nn, d, &e->fwd, ptrs);
+  glia__arena_mark mark = glia__arena_get_mark(nn); /* reorder scratch dies with the call */
+  st = run(nn, d, &e->fwd, ptrs);
+  glia__arena_release(nn, mark);
+  return st;
 }
 
 /* oneDNN overwrites its outputs; the tape accumulates, so results go through scratch. */
@@ -273,6 +276,7 @@ glia_status glia__conv2d_fast_bwd(glia_nn *nn, const glia__args *a, const float 
     return GLIA_OK;
   }
   const int64_t nx = glia__in_numel(a, 0), nw = glia__in_numel(a, 1), no = a->shape[1][0];
+  glia__arena_mark mark = glia__arena_get_mark(nn);
   int bias = (int)e->key[8] && dx[2];
   if (dx[0]) {
     float *t = glia__arena_alloc_raw(nn, (size_t)nx * sizeof(float));
@@ -280,6 +284,7 @@ glia_status glia__conv2d_fast_bwd(glia_nn *nn, const glia__args *a, const float 
     void *ptrs[3] = {(void *)dy, (void *)x[1], t};
     if ((st = run(nn, d, &e->bwd_d, ptrs))) return st;
     add_into(dx[0], t, nx);
+    glia__arena_release(nn, mark);
   }
   if (dx[1] || bias) {
     float *t = glia__arena_alloc_raw(nn, (size_t)(nw + no) * sizeof(float));
@@ -289,5 +294,6 @@ glia_status glia__conv2d_fast_bwd(glia_nn *nn, const glia__args *a, const float 
     if (dx[1]) add_into(dx[1], t, nw);
     if (bias) add_into(dx[2], t + nw, no);
   }
+  glia__arena_release(nn, mark);
   return GLIA_OK;
 }

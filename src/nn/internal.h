@@ -89,6 +89,15 @@ glia_status glia__backward_seed(glia_nn *nn, glia_tensor *t, const float *seed);
 void *glia__arena_alloc(glia_nn *nn, size_t bytes);
 /* The same without zeroing (for buffers a kernel overwrites entirely). */
 void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes);
+/* A position in the arena: everything allocated after it can be released at once (scratch
+ * buffers of a kernel, once its outputs are written). Chunks created after the mark stay
+ * allocated for reuse. */
+typedef struct glia__arena_mark {
+  size_t chunk, used;
+} glia__arena_mark;
+glia__arena_mark glia__arena_get_mark(const glia_nn *nn);
+void glia__arena_release(glia_nn *nn, glia__arena_mark m);
+
 /* Whether the context is in training mode (batch norm, dropout). */
 int glia__training(const glia_nn *nn);
 
