@@ -206,6 +206,71 @@ GLIA_API glia_status glia_mse_loss(glia_nn *nn, glia_tensor *x, glia_tensor *tar
 GLIA_API glia_status glia_l1_loss(glia_nn *nn, glia_tensor *x, glia_tensor *target,
                                   glia_tensor **out);
 
+/* Transposed 2-D convolution as torch's conv_transpose2d: x [N, C, H, W], w [C, O/groups, kh,
+ * kw], bias [O] or NULL. */
+typedef struct glia_conv_transpose2d_opts {
+  int stride[2], padding[2], output_padding[2], dilation[2]; /* (h, w) */
+  int groups;
+} glia_conv_transpose2d_opts;
+#define GLIA_CONV_TRANSPOSE2D_DEFAULTS                                                             \
+  { {1, 1}, {0, 0}, {0, 0}, {1, 1}, 1 }
+GLIA_API glia_status glia_conv_transpose2d(glia_nn *nn, glia_tensor *x, glia_tensor *w,
+                                           glia_tensor *bias, const glia_conv_transpose2d_opts *o,
+                                           glia_tensor **out);
+
+/* Layer norm (biased variance, eps inside the root). Channels-last (channels_first = 0):
+ * over the last normalized_dims dims, as torch's layer_norm; channels-first (1): over dim 1 of
+ * [N, C, ...] at each position (ConvNeXt's LayerNorm2d). weight/bias cover the normalized
+ * elements or are NULL. */
+GLIA_API glia_status glia_layer_norm(glia_nn *nn, glia_tensor *x, glia_tensor *weight,
+                                     glia_tensor *bias, int normalized_dims, int channels_first,
+                                     float eps, glia_tensor **out);
+/* Group norm as torch's group_norm: x [N, C, ...], C divisible by groups, weight/bias [C] or
+ * NULL. */
+GLIA_API glia_status glia_group_norm(glia_nn *nn, glia_tensor *x, int groups, glia_tensor *weight,
+                                     glia_tensor *bias, float eps, glia_tensor **out);
+
+/* Concatenation of 2 to 5 tensors along dim. */
+GLIA_API glia_status glia_concat(glia_nn *nn, glia_tensor *const *xs, int n, int dim,
+                                 glia_tensor **out);
+/* x[..., start:end:step, ...] along dim (negative start/end count from the end). */
+GLIA_API glia_status glia_slice(glia_nn *nn, glia_tensor *x, int dim, int64_t start, int64_t end,
+                                int64_t step, glia_tensor **out);
+/* Dims reordered: output dim d is input dim perm[d] (a copy). */
+GLIA_API glia_status glia_permute(glia_nn *nn, glia_tensor *x, const int *perm, glia_tensor **out);
+/* Constant padding of the last two dims (F.pad(x, (left, right, top, bottom), value=value)). */
+GLIA_API glia_status glia_pad2d(glia_nn *nn, glia_tensor *x, int left, int right, int top,
+                                int bottom, float value, glia_tensor **out);
+/* Resizing x [N, C, H, W] to out_h × out_w as torch's interpolate: mode "nearest", and
+ * "bilinear" with either align_corners. */
+GLIA_API glia_status glia_upsample_nearest2d(glia_nn *nn, glia_tensor *x, int out_h, int out_w,
+                                             glia_tensor **out);
+GLIA_API glia_status glia_upsample_bilinear2d(glia_nn *nn, glia_tensor *x, int out_h, int out_w,
+                                              int align_corners, glia_tensor **out);
+
+/* Scaled dot-product attention softmax(q kᵀ · scale + bias) v over q [..., L, D],
+ * k [..., S, D], v [..., S, E] (leading dims: batch, heads), bias broadcastable to [..., L, S]
+ * or NULL (masks: large negative values; relative positions); scale 0 means 1/sqrt(D). */
+GLIA_API glia_status glia_attention(glia_nn *nn, glia_tensor *q, glia_tensor *k, glia_tensor *v,
+                                    glia_tensor *bias, float scale, glia_tensor **out);
+
+/* Soft Dice loss of probabilities (e.g. sigmoid outputs) against a target of the same shape
+ * [N, ...]: 1 - mean over samples of (2 Σ p·t + smooth) / (Σ p + Σ t + smooth). */
+GLIA_API glia_status glia_dice_loss(glia_nn *nn, glia_tensor *probs, glia_tensor *target,
+                                    float smooth, glia_tensor **out);
+
+/* Stochastic depth (Huang et al. 2016), torchvision's "row" mode: in training, each sample of
+ * x [N, ...] is zeroed with probability p and the others scaled by 1/(1-p); identity in
+ * evaluation mode. */
+GLIA_API glia_status glia_stochastic_depth(glia_nn *nn, glia_tensor *x, float p, glia_tensor **out);
+
+/* Squeeze-and-excitation (Hu et al. 2018) as torchvision.ops.SqueezeExcitation:
+ * x · sigmoid(fc2(act(fc1(avgpool(x))))) with fc1 [S, C, 1, 1] + bias [S], fc2 [C, S, 1, 1] +
+ * bias [C]; act: 0 ReLU, 1 SiLU. */
+GLIA_API glia_status glia_squeeze_excitation(glia_nn *nn, glia_tensor *x, glia_tensor *fc1_w,
+                                             glia_tensor *fc1_b, glia_tensor *fc2_w,
+                                             glia_tensor *fc2_b, int act, glia_tensor **out);
+
 /* Name of the op table's i-th op and the number of ops (for --help and tests). */
 GLIA_API int glia_nn_op_count(void);
 GLIA_API const char *glia_nn_op_name(int i);

@@ -20,7 +20,7 @@ typedef struct glia__args {
   int64_t shape[GLIA__MAX_IN][GLIA__MAX_DIMS];
   int out_ndim;
   int64_t out_shape[GLIA__MAX_DIMS];
-  int64_t i[8];
+  int64_t i[12];
   double f[4];
 } glia__args;
 
@@ -175,5 +175,16 @@ GLIA__DECL_REF(cross_entropy)
 GLIA__DECL_REF(bce_with_logits)
 GLIA__DECL_REF(mse_loss)
 GLIA__DECL_REF(l1_loss)
+GLIA__DECL_REF(conv_transpose2d)
+GLIA__DECL_REF(layer_norm)
+GLIA__DECL_REF(group_norm)
+GLIA__DECL_REF(concat)
+GLIA__DECL_REF(slice)
+GLIA__DECL_REF(permute)
+GLIA__DECL_REF(pad)
+GLIA__DECL_REF(upsample_nearest2d)
+GLIA__DECL_REF(upsample_bilinear2d)
+GLIA__DECL_REF(attention)
+GLIA__DECL_REF(dice_loss)
 
 #endif

@@ -159,3 +159,67 @@ glia_status glia_matmul(glia_nn *nn, glia_tensor *a, glia_tensor *b, glia_tensor
   glia_tensor *in[2] = {a, b};
   return glia__run(nn, GLIA__OP_matmul, in, 2, &g, out);
 }
+
+/* ---- conv_transpose2d: x, w [Cin, Cout/G, kh, kw], bias (optional); i = stride h, w, pad h, w,
+ * output padding h, w, dilation h, w, groups. ---- */
+static glia_status convt_shape(glia__args *a) {
+  const char *op = "conv_transpose2d";
+  if (a->ndim[0] != 4 || a->ndim[1] != 4 || a->shape[0][1] != a->shape[1][0])
+    return glia__shape_error(a, op, "expected x [N, C, H, W] and weight [C, O/groups, kh, kw]");
+  const int64_t G = a->i[8];
+  if (G < 1 || a->shape[0][1] % G)
+    return glia__shape_error(a, op, "channels not divisible by groups");
+  for (int d = 0; d < 2; d++)
+    if (a->i[d] < 1 || a->i[2 + d] < 0 || a->i[6 + d] < 1 || a->i[4 + d] < 0 ||
+        a->i[4 + d] >= (a->i[d] > a->i[6 + d] ? a->i[d] : a->i[6 + d]))
+      return glia__shape_error(a, op,
+                               "need stride, dilation >= 1, padding >= 0, output padding "
+                               "< stride or dilation");
+  const int64_t O = a->shape[1][1] * G;
+  if (a->n_in > 2 && a->ndim[2] >= 0 && (a->ndim[2] != 1 || a->shape[2][0] != O))
+    return glia__shape_error(a, op, "bias must be [out channels]");
+  a->out_ndim = 4;
+  a->out_shape[0] = a->shape[0][0];
+  a->out_shape[1] = O;
+  for (int d = 0; d < 2; d++) {
+    a->out_shape[2 + d] = (a->shape[0][2 + d] - 1) * a->i[d] - 2 * a->i[2 + d] +
+                          a->i[6 + d] * (a->shape[1][2 + d] - 1) + a->i[4 + d] + 1;
+    if (a->out_shape[2 + d] < 1) return glia__shape_error(a, op, "the output would be empty");
+  }
+  return GLIA_OK;
+}
+
+static void convt_check(int k, glia__args *a) {
+  glia__set_in(a, 0, 4, (int64_t[]){2, 4, 3, 3});
+  glia__set_in(a, 1, 4, k ? (int64_t[]){4, 1, 3, 3} : (int64_t[]){4, 3, 2, 2});
+  glia__set_in(a, 2, k ? -1 : 1, (int64_t[]){3});
+  const int64_t i0[9] = {2, 2, 0, 0, 0, 0, 1, 1, 1}, i1[9] = {2, 1, 1, 0, 1, 0, 1, 2, 2};
+  memcpy(a->i, k ? i1 : i0, sizeof i0);
+}
+
+const glia__op glia__op_conv_transpose2d = {
+    .name = "conv_transpose2d",
+    .min_in = 2,
+    .max_in = 3,
+    .diff = 7,
+    .shape = convt_shape,
+    GLIA__REF_ROW(conv_transpose2d),
+    .n_checks = 2,
+    .check = convt_check,
+};
+
+glia_status glia_conv_transpose2d(glia_nn *nn, glia_tensor *x, glia_tensor *w, glia_tensor *bias,
+                                  const glia_conv_transpose2d_opts *o, glia_tensor **out) {
+  glia_conv_transpose2d_opts d = GLIA_CONV_TRANSPOSE2D_DEFAULTS;
+  if (!o) o = &d;
+  glia__args a = {0};
+  for (int k = 0; k < 2; k++) {
+    a.i[k] = o->stride[k];
+    a.i[2 + k] = o->padding[k];
+    a.i[4 + k] = o->output_padding[k];
+    a.i[6 + k] = o->dilation[k];
+  }
+  a.i[8] = o->groups;
+  glia_tensor *in[3] = {x, w, bias};
+  return glia__run(nn, GLIA__OP_conv_transpose2d, in, 3, &a, out);
+}

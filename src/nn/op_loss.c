@@ -163,3 +163,45 @@ glia_status glia_l1_loss(glia_nn *nn, glia_tensor *x, glia_tensor *target, glia_
   glia_tensor *in[2] = {x, target};
   return glia__run(nn, GLIA__OP_l1_loss, in, 2, &a, out);
 }
+
+/* ---- dice_loss: probabilities and target of one shape [N, ...]; f[0] = smoothing. ---- */
+static glia_status dice_shape(glia__args *a) {
+  if (a->ndim[0] < 1) return glia__shape_error(a, "dice_loss", "x must have a batch dim");
+  return pair_shape(a, "dice_loss");
+}
+
+static size_t dice_aux(const glia__args *a) { return 2 * (size_t)a->shape[0][0]; }
+
+static void dice_check(int k, glia__args *a) {
+  glia__set_in(a, 0, 4, (int64_t[]){2, 1, 3, 3});
+  glia__set_in(a, 1, 4, (int64_t[]){2, 1, 3, 3});
+  a->f[0] = k ? 1.0 : 1e-3;
+}
+
+static void dice_init(const glia__args *a, int input, double *v, size_t n, double (*u)(void *),
+                      void *rng) {
+  (void)a;
+  (void)input;
+  for (size_t e = 0; e < n; e++) v[e] = u(rng);
+}
+
+const glia__op glia__op_dice_loss = {
+    .name = "dice_loss",
+    .min_in = 2,
+    .max_in = 2,
+    .diff = 3,
+    .shape = dice_shape,
+    .aux_size = dice_aux,
+    GLIA__REF_ROW(dice_loss),
+    .n_checks = 2,
+    .check = dice_check,
+    .check_init = dice_init,
+};
+
+glia_status glia_dice_loss(glia_nn *nn, glia_tensor *probs, glia_tensor *target, float smooth,
+                           glia_tensor **out) {
+  glia__args a = {0};
+  a.f[0] = smooth;
+  glia_tensor *in[2] = {probs, target};
+  return glia__run(nn, GLIA__OP_dice_loss, in, 2, &a, out);
+}

@@ -184,3 +184,79 @@ void SFX(matmul_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, c
     }
   }
 }
+
+/* conv_transpose2d: x [N, Cin, H, W], w [Cin, Cout/G, KH, KW], bias [Cout]; i = stride h, w,
+ * pad h, w, output padding h, w, dilation h, w, groups. The adjoint of conv2d: each input
+ * pixel scatters its kernel into the output (torch's conv_transpose2d). */
+void SFX(conv_transpose2d_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REAL *aux) {
+  (void)aux;
+  const int64_t N = a->shape[0][0], Ci = a->shape[0][1], H = a->shape[0][2], W = a->shape[0][3];
+  const int64_t Cog = a->shape[1][1], KH = a->shape[1][2], KW = a->shape[1][3], G = a->i[8];
+  const int64_t Co = Cog * G, Cig = Ci / G, OH = a->out_shape[2], OW = a->out_shape[3];
+  const REAL *b = a->n_in > 2 && a->ndim[2] >= 0 ? x[2] : NULL;
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < N; n++) {
+    REAL *yn = y + n * Co * OH * OW;
+    for (int64_t co = 0; co < Co; co++)
+      for (int64_t e = 0; e < OH * OW; e++) yn[co * OH * OW + e] = b ? b[co] : 0;
+    for (int64_t ci = 0; ci < Ci; ci++) {
+      const int64_t g = ci / Cig;
+      for (int64_t ih = 0; ih < H; ih++)
+        for (int64_t iw = 0; iw < W; iw++) {
+          const REAL v = x[0][((n * Ci + ci) * H + ih) * W + iw];
+          for (int64_t c = 0; c < Cog; c++)
+            for (int64_t kh = 0; kh < KH; kh++) {
+              int64_t oh = ih * a->i[0] - a->i[2] + kh * a->i[6];
+              if (oh < 0 || oh >= OH) continue;
+              for (int64_t kw = 0; kw < KW; kw++) {
+                int64_t ow = iw * a->i[1] - a->i[3] + kw * a->i[7];
+                if (ow < 0 || ow >= OW) continue;
+                yn[((g * Cog + c) * OH + oh) * OW + ow] +=
+                    v * x[1][((ci * Cog + c) * KH + kh) * KW + kw];
+              }
+            }
+        }
+    }
+  }
+}
+
+void SFX(conv_transpose2d_bwd)(const glia__args *a, const REAL *const *x, const REAL *y,
+                               const REAL *aux, const REAL *dy, REAL *const *dx) {
+  (void)y;
+  (void)aux;
+  const int64_t N = a->shape[0][0], Ci = a->shape[0][1], H = a->shape[0][2], W = a->shape[0][3];
+  const int64_t Cog = a->shape[1][1], KH = a->shape[1][2], KW = a->shape[1][3], G = a->i[8];
+  const int64_t Co = Cog * G, Cig = Ci / G, OH = a->out_shape[2], OW = a->out_shape[3];
+  /* dx and dw gather over the same (input pixel, kernel tap) pairs as the forward scatter. */
+#pragma omp parallel for schedule(static)
+  for (int64_t ci = 0; ci < Ci; ci++) {
+    const int64_t g = ci / Cig;
+    for (int64_t n = 0; n < N; n++)
+      for (int64_t ih = 0; ih < H; ih++)
+        for (int64_t iw = 0; iw < W; iw++) {
+          const int64_t xi = ((n * Ci + ci) * H + ih) * W + iw;
+          REAL sx = 0;
+          for (int64_t c = 0; c < Cog; c++)
+            for (int64_t kh = 0; kh < KH; kh++) {
+              int64_t oh = ih * a->i[0] - a->i[2] + kh * a->i[6];
+              if (oh < 0 || oh >= OH) continue;
+              for (int64_t kw = 0; kw < KW; kw++) {
+                int64_t ow = iw * a->i[1] - a->i[3] + kw * a->i[7];
+                if (ow < 0 || ow >= OW) continue;
+                const REAL d = dy[((n * Co + g * Cog + c) * OH + oh) * OW + ow];
+                const int64_t wi = ((ci * Cog + c) * KH + kh) * KW + kw;
+                sx += d * x[1][wi];
+                if (dx[1]) dx[1][wi] += d * x[0][xi];
+              }
+            }
+          if (dx[0]) dx[0][xi] += sx;
+        }
+  }
+  if (a->n_in > 2 && dx[2])
+    for (int64_t co = 0; co < Co; co++) {
+      REAL s = 0;
+      for (int64_t n = 0; n < N; n++)
+        for (int64_t e = 0; e < OH * OW; e++) s += dy[(n * Co + co) * OH * OW + e];
+      dx[2][co] += s;
+    }
+}

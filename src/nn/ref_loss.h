@@ -130,3 +130,39 @@ void SFX(l1_loss_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, 
     if (dx[1]) dx[1][e] -= (REAL)sg;
   }
 }
+
+/* dice_loss: probabilities x [N, ...] and target of x's shape; f[0] = smoothing ε.
+ * loss = 1 - mean_n (2 Σ x·t + ε) / (Σ x + Σ t + ε) (soft Dice, Milletari et al. 2016),
+ * sums per sample. aux = per sample: Σ x·t, Σ x + Σ t. */
+void SFX(dice_loss_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REAL *aux) {
+  const int64_t N = a->shape[0][0], M = glia__in_numel(a, 0) / N;
+  const double eps = a->f[0];
+  double total = 0;
+  for (int64_t n = 0; n < N; n++) {
+    double inter = 0, sum = 0;
+    for (int64_t e = 0; e < M; e++) {
+      inter += (double)x[0][n * M + e] * x[1][n * M + e];
+      sum += (double)x[0][n * M + e] + x[1][n * M + e];
+    }
+    aux[2 * n] = (REAL)inter;
+    aux[2 * n + 1] = (REAL)sum;
+    total += (2 * inter + eps) / (sum + eps);
+  }
+  y[0] = (REAL)(1 - total / (double)N);
+}
+
+void SFX(dice_loss_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, const REAL *aux,
+                        const REAL *dy, REAL *const *dx) {
+  (void)y;
+  const int64_t N = a->shape[0][0], M = glia__in_numel(a, 0) / N;
+  const double eps = a->f[0];
+  for (int64_t n = 0; n < N; n++) {
+    const double inter = aux[2 * n], den = (double)aux[2 * n + 1] + eps, num = 2 * inter + eps;
+    const double g = -(double)dy[0] / (double)N;
+    for (int64_t e = 0; e < M; e++) {
+      /* d/dx (num/den) = 2t/den - num/den²; symmetric in t. */
+      if (dx[0]) dx[0][n * M + e] += (REAL)(g * (2 * x[1][n * M + e] / den - num / (den * den)));
+      if (dx[1]) dx[1][n * M + e] += (REAL)(g * (2 * x[0][n * M + e] / den - num / (den * den)));
+    }
+  }
+}

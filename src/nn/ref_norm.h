@@ -138,3 +138,125 @@ void SFX(log_softmax_bwd)(const glia__args *a, const REAL *const *x, const REAL 
   (void)aux;
   SFX(softmax_any_bwd)(a, y, dy, dx[0], 1);
 }
+
+/* layer_norm: x, weight, bias (optional); i[0] = trailing dims normalised (channels-last), or
+ * i[1] = 1: normalise over dim 1 of [N, C, ...] at each position (channels-first, as
+ * ConvNeXt's LayerNorm2d); f[0] = eps (Ba et al. 2016). aux = mean, invstd per row. */
+static void SFX(ln_geometry)(const glia__args *a, int64_t *outer, int64_t *D, int64_t *inner) {
+  if (a->i[1]) {
+    *outer = a->shape[0][0];
+    *D = a->shape[0][1];
+    *inner = glia__in_numel(a, 0) / (*outer * *D);
+  } else {
+    *D = 1;
+    for (int d = a->ndim[0] - (int)a->i[0]; d < a->ndim[0]; d++) *D *= a->shape[0][d];
+    *outer = glia__in_numel(a, 0) / *D;
+    *inner = 1;
+  }
+}
+
+void SFX(layer_norm_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REAL *aux) {
+  int64_t outer, D, inner;
+  SFX(ln_geometry)(a, &outer, &D, &inner);
+  const REAL *w = a->n_in > 1 && a->ndim[1] >= 0 ? x[1] : NULL;
+  const REAL *b = a->n_in > 2 && a->ndim[2] >= 0 ? x[2] : NULL;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t in = 0; in < inner; in++) {
+      const REAL *xs = x[0] + o * D * inner + in;
+      double s = 0, ss = 0;
+      for (int64_t d = 0; d < D; d++) s += xs[d * inner];
+      double mean = s / (double)D;
+      for (int64_t d = 0; d < D; d++) ss += (xs[d * inner] - mean) * (xs[d * inner] - mean);
+      double invstd = 1.0 / sqrt(ss / (double)D + a->f[0]);
+      aux[o * inner + in] = (REAL)mean;
+      aux[outer * inner + o * inner + in] = (REAL)invstd;
+      for (int64_t d = 0; d < D; d++)
+        y[o * D * inner + in + d * inner] =
+            (REAL)(((double)xs[d * inner] - mean) * invstd * (w ? w[d] : 1) + (b ? b[d] : 0));
+    }
+}
+
+void SFX(layer_norm_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, const REAL *aux,
+                         const REAL *dy, REAL *const *dx) {
+  (void)y;
+  int64_t outer, D, inner;
+  SFX(ln_geometry)(a, &outer, &D, &inner);
+  const REAL *w = a->n_in > 1 && a->ndim[1] >= 0 ? x[1] : NULL;
+  for (int64_t o = 0; o < outer; o++) /* serial: the weight gradients sum over rows */
+    for (int64_t in = 0; in < inner; in++) {
+      const int64_t base = o * D * inner + in;
+      const double mean = aux[o * inner + in], invstd = aux[outer * inner + o * inner + in];
+      double sg = 0, sgx = 0;
+      for (int64_t d = 0; d < D; d++) {
+        double g = (double)dy[base + d * inner] * (w ? w[d] : 1);
+        double xh = ((double)x[0][base + d * inner] - mean) * invstd;
+        sg += g;
+        sgx += g * xh;
+        if (dx[1]) dx[1][d] += (REAL)(dy[base + d * inner] * xh);
+        if (a->n_in > 2 && dx[2]) dx[2][d] += dy[base + d * inner];
+      }
+      if (!dx[0]) continue;
+      for (int64_t d = 0; d < D; d++) {
+        double g = (double)dy[base + d * inner] * (w ? w[d] : 1);
+        double xh = ((double)x[0][base + d * inner] - mean) * invstd;
+        dx[0][base + d * inner] += (REAL)(invstd * (g - sg / (double)D - xh * sgx / (double)D));
+      }
+    }
+}
+
+/* group_norm: x [N, C, ...], weight, bias [C] (optional); i[0] = groups, f[0] = eps (Wu and He
+ * 2018). aux = mean, invstd per (n, group). */
+void SFX(group_norm_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REAL *aux) {
+  const int64_t N = a->shape[0][0], C = a->shape[0][1], G = a->i[0];
+  const int64_t S = glia__in_numel(a, 0) / (N * C), M = C / G * S;
+  const REAL *w = a->n_in > 1 && a->ndim[1] >= 0 ? x[1] : NULL;
+  const REAL *b = a->n_in > 2 && a->ndim[2] >= 0 ? x[2] : NULL;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t g = 0; g < G; g++) {
+      const REAL *xs = x[0] + (n * G + g) * M;
+      double s = 0, ss = 0;
+      for (int64_t e = 0; e < M; e++) s += xs[e];
+      double mean = s / (double)M;
+      for (int64_t e = 0; e < M; e++) ss += (xs[e] - mean) * (xs[e] - mean);
+      double invstd = 1.0 / sqrt(ss / (double)M + a->f[0]);
+      aux[n * G + g] = (REAL)mean;
+      aux[N * G + n * G + g] = (REAL)invstd;
+      for (int64_t e = 0; e < M; e++) {
+        int64_t c = g * (C / G) + e / S;
+        y[(n * G + g) * M + e] =
+            (REAL)(((double)xs[e] - mean) * invstd * (w ? w[c] : 1) + (b ? b[c] : 0));
+      }
+    }
+}
+
+void SFX(group_norm_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, const REAL *aux,
+                         const REAL *dy, REAL *const *dx) {
+  (void)y;
+  const int64_t N = a->shape[0][0], C = a->shape[0][1], G = a->i[0];
+  const int64_t S = glia__in_numel(a, 0) / (N * C), M = C / G * S;
+  const REAL *w = a->n_in > 1 && a->ndim[1] >= 0 ? x[1] : NULL;
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t g = 0; g < G; g++) {
+      const int64_t base = (n * G + g) * M;
+      const double mean = aux[n * G + g], invstd = aux[N * G + n * G + g];
+      double sg = 0, sgx = 0;
+      for (int64_t e = 0; e < M; e++) {
+        int64_t c = g * (C / G) + e / S;
+        double gv = (double)dy[base + e] * (w ? w[c] : 1);
+        double xh = ((double)x[0][base + e] - mean) * invstd;
+        sg += gv;
+        sgx += gv * xh;
+        if (dx[1]) dx[1][c] += (REAL)(dy[base + e] * xh);
+        if (a->n_in > 2 && dx[2]) dx[2][c] += dy[base + e];
+      }
+      if (!dx[0]) continue;
+      for (int64_t e = 0; e < M; e++) {
+        int64_t c = g * (C / G) + e / S;
+        double gv = (double)dy[base + e] * (w ? w[c] : 1);
+        double xh = ((double)x[0][base + e] - mean) * invstd;
+        dx[0][base + e] += (REAL)(invstd * (gv - sg / (double)M - xh * sgx / (double)M));
+      }
+    }
+}

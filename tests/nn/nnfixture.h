@@ -21,7 +21,7 @@ typedef struct fx_tensor {
 
 typedef struct fx_case {
   char op[64];
-  int64_t i[8];
+  int64_t i[12];
   double f[4];
   fx_tensor t[16];
   int n_t;
@@ -40,13 +40,21 @@ static inline int parse_case(const unsigned char **p, const unsigned char *end, 
     memcpy(line, q, len);
     line[len] = 0;
     q = nl + 1;
-    if (!strncmp(line, "case ", 5)) {
-      int n = sscanf(line,
-                     "case %63s i %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64
-                     " %" SCNd64 " %" SCNd64 " %" SCNd64 " f %lf %lf %lf %lf",
-                     c->op, &c->i[0], &c->i[1], &c->i[2], &c->i[3], &c->i[4], &c->i[5], &c->i[6],
-                     &c->i[7], &c->f[0], &c->f[1], &c->f[2], &c->f[3]);
-      assert_int_equal(n, 13);
+    if (!strncmp(line, "case ", 5)) { /* case OP i I0 I1 ... f F0 F1 F2 F3 */
+      char *save = NULL, *tok = strtok_r(line + 5, " ", &save);
+      snprintf(c->op, sizeof c->op, "%s", tok);
+      tok = strtok_r(NULL, " ", &save);
+      assert_string_equal(tok, "i");
+      int ni = 0, nf = 0;
+      while ((tok = strtok_r(NULL, " ", &save)) && strcmp(tok, "f")) {
+        assert_true(ni < 12);
+        c->i[ni++] = strtoll(tok, NULL, 10);
+      }
+      while ((tok = strtok_r(NULL, " ", &save))) {
+        assert_true(nf < 4);
+        c->f[nf++] = strtod(tok, NULL);
+      }
+      assert_int_equal(nf, 4);
     } else if (!strncmp(line, "tensor ", 7)) {
       fx_tensor *t = &c->t[c->n_t++];
       char *s = line + 7, *tok = strtok(s, " ");

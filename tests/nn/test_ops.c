@@ -235,11 +235,14 @@ static void parity_case(const fx_case *c, int reference) {
     memcpy(in[k]->data, t->data, t->n * sizeof(float));
     in[k]->requires_grad = (int)(op->diff >> k & 1);
   }
+  int n_in = op->min_in; /* up to the last input given: concat takes 2 to 5 */
+  for (int k = 0; k < op->max_in; k++)
+    if (in[k] && k + 1 > n_in) n_in = k + 1;
   glia__args a = {0};
   memcpy(a.i, c->i, sizeof a.i);
   memcpy(a.f, c->f, sizeof a.f);
   glia_tensor *y;
-  if (glia__run(nn, (glia__op_id)id, in, op->max_in, &a, &y))
+  if (glia__run(nn, (glia__op_id)id, in, n_in, &a, &y))
     fail_msg("%s: %s", c->op, glia_last_error());
   const fx_tensor *out = fx_find(c, "out"), *dy = fx_find(c, "dy");
   assert_int_equal(glia_tensor_numel(y), (int64_t)out->n);
