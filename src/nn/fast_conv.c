@@ -1,7 +1,7 @@
-/* conv2d fast path: oneDNN convolution primitives (forward, backward data, backward weights)
- * created once per shape and cached in the context. The primitives choose their own (blocked)
- * layouts; plain NCHW/OIHW tensors are reordered in and out around each call, as PyTorch does.
- * A shape that oneDNN refuses falls back to the reference kernels. */
+/* conv2d and conv_transpose2d fast paths: oneDNN (de)convolution primitives (forward, backward
+ * data, backward weights) created once per shape and cached in the context. The primitives choose
+ * their own (blocked) layouts; plain NCHW/OIHW tensors are reordered in and out around each call,
+ * as PyTorch does. A shape that oneDNN refuses falls back to the reference kernels. */
 #include <dnnl.h>
 #include <string.h>
 
@@ -100,81 +100,130 @@ int glia__conv2d_supports(const glia__args *a) {
   return 1;
 }
 
-static void conv_key(const glia__args *a, int64_t *key) {
+/* Cache key: kind (0 conv, 1 transposed), input and weight shapes, bias, attributes. */
+static void conv_key(const glia__args *a, int deconv, int64_t *key) {
   memset(key, 0, KEY_LEN * sizeof *key);
-  for (int d = 0; d < 4; d++) key[d] = a->shape[0][d];
-  for (int d = 0; d < 4; d++) key[4 + d] = a->shape[1][d];
-  key[8] = a->n_in > 2 && a->ndim[2] >= 0;
-  for (int d = 0; d < 7; d++) key[9 + d] = a->i[d];
+  key[0] = deconv;
+  for (int d = 0; d < 4; d++) key[1 + d] = a->shape[0][d];
+  for (int d = 0; d < 4; d++) key[5 + d] = a->shape[1][d];
+  key[9] = a->n_in > 2 && a->ndim[2] >= 0;
+  for (int d = 0; d < 9; d++) key[10 + d] = a->i[d];
 }
 
-/* Builds the forward primitive of a new cache entry; marks it unsupported when oneDNN has no
- * implementation for the shape. */
-static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a) {
-  const int64_t G = a->i[6];
-  dnnl_dims_t src = {a->shape[0][0], a->shape[0][1], a->shape[0][2], a->shape[0][3]};
-  dnnl_dims_t dst = {a->out_shape[0], a->out_shape[1], a->out_shape[2], a->out_shape[3]};
-  dnnl_dims_t wei = {G, a->shape[1][0] / G, a->shape[1][1], a->shape[1][2], a->shape[1][3]};
-  dnnl_dims_t bia = {a->shape[1][0]};
-  dnnl_dims_t strides = {a->i[0], a->i[1]}, dil = {a->i[4] - 1, a->i[5] - 1};
-  dnnl_dims_t pl = {a->i[2], a->i[3]}, pr;
-  /* The floor in the output size can make the exact right padding negative (by less than a
-   * stride); 0 gives oneDNN the same output size. */
-  for (int k = 0; k < 2; k++) {
-    pr[k] = (dst[2 + k] - 1) * strides[k] + (a->shape[1][2 + k] - 1) * a->i[4 + k] + 1 -
-            src[2 + k] - pl[k];
-    if (pr[k] < 0) pr[k] = 0;
+/* Geometry in oneDNN's terms for conv2d (i = stride, pad, dilation, groups; weight
+ * [O, C/G, kh, kw]) and conv_transpose2d (i = stride, pad, output pad, dilation, groups;
+ * weight [C, O/G, kh, kw], oneDNN's "iohw"). */
+typedef struct geometry {
+  dnnl_dims_t src, dst, wei, bia, strides, dil, pl, pr;
+  int64_t G;
+} geometry;
+
+static void conv_geometry(const glia__args *a, int deconv, geometry *g) {
+  const int64_t *in = a->shape[0], *w = a->shape[1], *o = a->out_shape;
+  const int64_t G = deconv ? a->i[8] : a->i[6], IC = in[1], OC = o[1];
+  const int dil_at = deconv ? 6 : 4;
+  g->G = G;
+  for (int d = 0; d < 4; d++) {
+    g->src[d] = in[d];
+    g->dst[d] = o[d];
   }
-  dnnl_memory_desc_init_by_tag(&e->src, 4, src, dnnl_f32, dnnl_nchw);
-  dnnl_memory_desc_init_by_tag(&e->dst, 4, dst, dnnl_f32, dnnl_nchw);
-  dnnl_dims_t wei4 = {wei[1], wei[2], wei[3], wei[4]};
-  if (G == 1)
-    dnnl_memory_desc_init_by_tag(&e->wei, 4, wei4, dnnl_f32, dnnl_oihw);
-  else
-    dnnl_memory_desc_init_by_tag(&e->wei, 5, wei, dnnl_f32, dnnl_goihw);
-  dnnl_memory_desc_init_by_tag(&e->bia, 1, bia, dnnl_f32, dnnl_x);
-  dnnl_memory_desc_init_by_tag(&e->any_src, 4, src, dnnl_f32, dnnl_format_tag_any);
-  dnnl_memory_desc_init_by_tag(&e->any_dst, 4, dst, dnnl_f32, dnnl_format_tag_any);
-  dnnl_memory_desc_init_by_tag(&e->any_wei, G == 1 ? 4 : 5, G == 1 ? wei4 : wei, dnnl_f32,
-                               dnnl_format_tag_any);
-  const dnnl_memory_desc_t *b = e->key[8] ? &e->bia : NULL;
-  dnnl_convolution_desc_t cd, bd, bw;
+  int64_t wdims[5] = {G, OC / G, IC / G, w[2], w[3]};
+  for (int d = 0; d < 5; d++) g->wei[d] = wdims[d];
+  g->bia[0] = OC;
+  for (int k = 0; k < 2; k++) {
+    g->strides[k] = a->i[k];
+    g->dil[k] = a->i[dil_at + k] - 1;
+    g->pl[k] = a->i[2 + k];
+    /* Exact right padding; for a convolution the floor in the output size can make it
+     * negative by less than a stride, and 0 gives oneDNN the same size. A transposed conv's
+     * output padding lowers it (negative: unsupported, reference path). */
+    if (deconv)
+      g->pr[k] = a->i[2 + k] - a->i[4 + k];
+    else {
+      g->pr[k] = (o[2 + k] - 1) * a->i[k] + (w[2 + k] - 1) * a->i[4 + k] + 1 - in[2 + k] - g->pl[k];
+      if (g->pr[k] < 0) g->pr[k] = 0;
+    }
+  }
+}
+
+/* Forward, backward-data and backward-weights descriptors of a conv or deconv. */
+static dnnl_status_t make_desc(int deconv, int which, dnnl_convolution_desc_t *cd, conv_entry *e,
+                               const geometry *g) {
+  const dnnl_memory_desc_t *b = e->key[9] ? &e->bia : NULL;
+  const dnnl_alg_kind_t alg = deconv ? dnnl_deconvolution_direct : dnnl_convolution_direct;
+  if (which == 0)
+    return deconv ? dnnl_dilated_deconvolution_forward_desc_init(
+                        cd, dnnl_forward_training, alg, &e->any_src, &e->any_wei, b, &e->any_dst,
+                        g->strides, g->dil, g->pl, g->pr)
+                  : dnnl_dilated_convolution_forward_desc_init(
+                        cd, dnnl_forward_training, alg, &e->any_src, &e->any_wei, b, &e->any_dst,
+                        g->strides, g->dil, g->pl, g->pr);
+  if (which == 1)
+    return deconv
+               ? dnnl_dilated_deconvolution_backward_data_desc_init(
+                     cd, alg, &e->any_src, &e->any_wei, &e->any_dst, g->strides, g->dil, g->pl,
+                     g->pr)
+               : dnnl_dilated_convolution_backward_data_desc_init(cd, alg, &e->any_src, &e->any_wei,
+                                                                  &e->any_dst, g->strides, g->dil,
+                                                                  g->pl, g->pr);
+  return deconv ? dnnl_dilated_deconvolution_backward_weights_desc_init(
+                      cd, alg, &e->any_src, &e->any_wei, b, &e->any_dst, g->strides, g->dil, g->pl,
+                      g->pr)
+                : dnnl_dilated_convolution_backward_weights_desc_init(
+                      cd, alg, &e->any_src, &e->any_wei, b, &e->any_dst, g->strides, g->dil, g->pl,
+                      g->pr);
+}
+
+/* Builds the primitives of a new cache entry; marks it unsupported when oneDNN has no
+ * implementation for the shape. */
+static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int deconv) {
+  geometry g;
+  conv_geometry(a, deconv, &g);
   e->unsupported = 1;
-  if (dnnl_dilated_convolution_forward_desc_init(
-          &cd, dnnl_forward_training, dnnl_convolution_direct, &e->any_src, &e->any_wei, b,
-          &e->any_dst, strides, dil, pl, pr) != dnnl_success ||
+  if (g.pr[0] < 0 || g.pr[1] < 0) return;
+  const int G1 = g.G == 1;
+  dnnl_dims_t wei4 = {g.wei[1], g.wei[2], g.wei[3], g.wei[4]};
+  dnnl_memory_desc_init_by_tag(&e->src, 4, g.src, dnnl_f32, dnnl_nchw);
+  dnnl_memory_desc_init_by_tag(&e->dst, 4, g.dst, dnnl_f32, dnnl_nchw);
+  dnnl_memory_desc_init_by_tag(&e->wei, G1 ? 4 : 5, G1 ? wei4 : g.wei, dnnl_f32,
+                               deconv ? (G1 ? dnnl_iohw : dnnl_giohw)
+                                      : (G1 ? dnnl_oihw : dnnl_goihw));
+  dnnl_memory_desc_init_by_tag(&e->bia, 1, g.bia, dnnl_f32, dnnl_x);
+  dnnl_memory_desc_init_by_tag(&e->any_src, 4, g.src, dnnl_f32, dnnl_format_tag_any);
+  dnnl_memory_desc_init_by_tag(&e->any_dst, 4, g.dst, dnnl_f32, dnnl_format_tag_any);
+  dnnl_memory_desc_init_by_tag(&e->any_wei, G1 ? 4 : 5, G1 ? wei4 : g.wei, dnnl_f32,
+                               dnnl_format_tag_any);
+  const int nb = e->key[9] ? 4 : 3;
+  dnnl_convolution_desc_t cd;
+  if (make_desc(deconv, 0, &cd, e, &g) != dnnl_success ||
       dnnl_primitive_desc_create(&e->fwd.pd, &cd, NULL, d->engine, NULL) != dnnl_success)
     return;
   const int fa[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_BIAS},
             fo[4] = {0, 0, 1, 0};
   const dnnl_memory_desc_t *fm[4] = {&e->src, &e->wei, &e->dst, &e->bia};
-  if (!prim_setup(d->engine, &e->fwd, b ? 4 : 3, fa, fm, fo)) return;
-  if (dnnl_dilated_convolution_backward_data_desc_init(&bd, dnnl_convolution_direct, &e->any_src,
-                                                       &e->any_wei, &e->any_dst, strides, dil, pl,
-                                                       pr) != dnnl_success ||
-      dnnl_primitive_desc_create(&e->bwd_d.pd, &bd, NULL, d->engine, e->fwd.pd) != dnnl_success)
+  if (!prim_setup(d->engine, &e->fwd, nb, fa, fm, fo)) return;
+  if (make_desc(deconv, 1, &cd, e, &g) != dnnl_success ||
+      dnnl_primitive_desc_create(&e->bwd_d.pd, &cd, NULL, d->engine, e->fwd.pd) != dnnl_success)
     return;
   const int da[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, dout[3] = {0, 0, 1};
   const dnnl_memory_desc_t *dm[3] = {&e->dst, &e->wei, &e->src};
   if (!prim_setup(d->engine, &e->bwd_d, 3, da, dm, dout)) return;
-  if (dnnl_dilated_convolution_backward_weights_desc_init(&bw, dnnl_convolution_direct, &e->any_src,
-                                                          &e->any_wei, b, &e->any_dst, strides, dil,
-                                                          pl, pr) != dnnl_success ||
-      dnnl_primitive_desc_create(&e->bwd_w.pd, &bw, NULL, d->engine, e->fwd.pd) != dnnl_success)
+  if (make_desc(deconv, 2, &cd, e, &g) != dnnl_success ||
+      dnnl_primitive_desc_create(&e->bwd_w.pd, &cd, NULL, d->engine, e->fwd.pd) != dnnl_success)
     return;
   const int wa[4] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
             wo[4] = {0, 0, 1, 1};
   const dnnl_memory_desc_t *wm[4] = {&e->src, &e->dst, &e->wei, &e->bia};
-  if (!prim_setup(d->engine, &e->bwd_w, b ? 4 : 3, wa, wm, wo)) return;
+  if (!prim_setup(d->engine, &e->bwd_w, nb, wa, wm, wo)) return;
   e->unsupported = 0;
 }
 
-static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, glia__dnnl **dout,
+static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, int deconv, glia__dnnl **dout,
                                   conv_entry **out) {
   glia__dnnl *d = get_dnnl(nn);
   if (!d) return glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN engine could not be created");
   int64_t key[KEY_LEN];
-  conv_key(a, key);
+  conv_key(a, deconv, key);
   *dout = d;
   for (size_t i = 0; i < d->n_conv; i++)
     if (!memcmp(d->conv[i]->key, key, sizeof key)) {
@@ -187,7 +236,7 @@ static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, glia__dnnl *
   conv_entry *e = glia_calloc(1, sizeof *e);
   if (!e) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
   memcpy(e->key, key, sizeof key);
-  conv_build(d, e, a);
+  conv_build(d, e, a, deconv);
   d->conv[d->n_conv++] = e;
   *out = e;
   return GLIA_OK;
@@ -241,17 +290,17 @@ static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *p
   return st;
 }
 
-glia_status glia__conv2d_fast_fwd(glia_nn *nn, const glia__args *a, const float *const *x, float *y,
-                                  float *aux) {
+static glia_status any_fwd(glia_nn *nn, const glia__args *a, int deconv, const float *const *x,
+                           float *y, float *aux) {
   glia__dnnl *d;
   conv_entry *e;
-  glia_status st = conv_entry_get(nn, a, &d, &e);
+  glia_status st = conv_entry_get(nn, a, deconv, &d, &e);
   if (st) return st;
   if (e->unsupported) {
-    glia__conv2d_fwd_f(a, x, y, aux);
+    (deconv ? glia__conv_transpose2d_fwd_f : glia__conv2d_fwd_f)(a, x, y, aux);
     return GLIA_OK;
   }
-  void *ptrs[4] = {(void *)x[0], (void *)x[1], y, e->key[8] ? (void *)x[2] : NULL};
+  void *ptrs[4] = {(void *)x[0], (void *)x[1], y, e->key[9] ? (void *)x[2] : NULL};
   glia__arena_mark mark = glia__arena_get_mark(nn); /* reorder scratch dies with the call */
   st = run(nn, d, &e->fwd, ptrs);
   glia__arena_release(nn, mark);
@@ -264,20 +313,19 @@ static void add_into(float *dst, const float *src, int64_t n) {
   for (int64_t i = 0; i < n; i++) dst[i] += src[i];
 }
 
-glia_status glia__conv2d_fast_bwd(glia_nn *nn, const glia__args *a, const float *const *x,
-                                  const float *y, const float *aux, const float *dy,
-                                  float *const *dx) {
+static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const float *const *x,
+                           const float *y, const float *aux, const float *dy, float *const *dx) {
   glia__dnnl *d;
   conv_entry *e;
-  glia_status st = conv_entry_get(nn, a, &d, &e);
+  glia_status st = conv_entry_get(nn, a, deconv, &d, &e);
   if (st) return st;
   if (e->unsupported) {
-    glia__conv2d_bwd_f(a, x, y, aux, dy, dx);
+    (deconv ? glia__conv_transpose2d_bwd_f : glia__conv2d_bwd_f)(a, x, y, aux, dy, dx);
     return GLIA_OK;
   }
-  const int64_t nx = glia__in_numel(a, 0), nw = glia__in_numel(a, 1), no = a->shape[1][0];
+  const int64_t nx = glia__in_numel(a, 0), nw = glia__in_numel(a, 1), no = a->out_shape[1];
   glia__arena_mark mark = glia__arena_get_mark(nn);
-  int bias = (int)e->key[8] && dx[2];
+  int bias = (int)e->key[9] && dx[2];
   if (dx[0]) {
     float *t = glia__arena_alloc_raw(nn, (size_t)nx * sizeof(float));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
@@ -296,4 +344,26 @@ glia_status glia__conv2d_fast_bwd(glia_nn *nn, const glia__args *a, const float 
   }
   glia__arena_release(nn, mark);
   return GLIA_OK;
+}
+
+glia_status glia__conv2d_fast_fwd(glia_nn *nn, const glia__args *a, const float *const *x, float *y,
+                                  float *aux) {
+  return any_fwd(nn, a, 0, x, y, aux);
+}
+
+glia_status glia__conv2d_fast_bwd(glia_nn *nn, const glia__args *a, const float *const *x,
+                                  const float *y, const float *aux, const float *dy,
+                                  float *const *dx) {
+  return any_bwd(nn, a, 0, x, y, aux, dy, dx);
+}
+
+glia_status glia__conv_transpose2d_fast_fwd(glia_nn *nn, const glia__args *a, const float *const *x,
+                                            float *y, float *aux) {
+  return any_fwd(nn, a, 1, x, y, aux);
+}
+
+glia_status glia__conv_transpose2d_fast_bwd(glia_nn *nn, const glia__args *a, const float *const *x,
+                                            const float *y, const float *aux, const float *dy,
+                                            float *const *dx) {
+  return any_bwd(nn, a, 1, x, y, aux, dy, dx);
 }

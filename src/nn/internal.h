@@ -136,6 +136,7 @@ glia_status glia__sgemm(char transa, char transb, int64_t m, int64_t n, int64_t 
 GLIA__DECL_FAST(conv2d)
 GLIA__DECL_FAST(linear)
 GLIA__DECL_FAST(matmul)
+GLIA__DECL_FAST(conv_transpose2d)
 int glia__conv2d_supports(const glia__args *a);
 int glia__gemm_supports(const glia__args *a);
 

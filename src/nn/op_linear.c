@@ -204,6 +204,9 @@ const glia__op glia__op_conv_transpose2d = {
     .diff = 7,
     .shape = convt_shape,
     GLIA__REF_ROW(conv_transpose2d),
+    .fast_supports = glia__conv2d_supports,
+    .fast_fwd = glia__conv_transpose2d_fast_fwd,
+    .fast_bwd = glia__conv_transpose2d_fast_bwd,
     .n_checks = 2,
     .check = convt_check,
 };
