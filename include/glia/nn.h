@@ -95,6 +95,7 @@ GLIA_API int glia_nn_training(const glia_nn *nn);
 
 /* Gradient recording: with 0 (inference mode) ops record nothing on the tape. */
 GLIA_API void glia_nn_set_grad(glia_nn *nn, int enabled);
+GLIA_API int glia_nn_grad(const glia_nn *nn);
 
 /* Forces the plain C reference kernels (1) or lets ops use fast paths (0). */
 GLIA_API void glia_nn_set_reference(glia_nn *nn, int reference);
@@ -116,6 +117,16 @@ GLIA_API void glia_nn_reset(glia_nn *nn);
 
 /* Bytes the arena holds (its high-water mark, for memory reports). */
 GLIA_API size_t glia_nn_arena_bytes(const glia_nn *nn);
+
+/* Inference-time memory reuse: glia_nn_keep moves tensor *t (made after `mark`) down to the
+ * mark and releases everything else allocated after it, updating *t. Use it at the end of a
+ * block whose inputs and intermediates are dead. Only while nothing is recorded (inference
+ * mode); a tensor that does not fit there is left in place. */
+typedef struct glia_nn_mark {
+  size_t chunk, used;
+} glia_nn_mark;
+GLIA_API glia_nn_mark glia_nn_get_mark(const glia_nn *nn);
+GLIA_API glia_status glia_nn_keep(glia_nn *nn, glia_nn_mark mark, glia_tensor **t);
 
 /* A new zeroed tensor in the context's arena (valid until glia_nn_reset). */
 GLIA_API glia_status glia_nn_tensor(glia_nn *nn, int ndim, const int64_t *shape, glia_tensor **out);

@@ -149,14 +149,22 @@ glia_status glia_model_forward(glia_model *m, glia_nn *nn, glia_tensor *x, glia_
                       "model: input of %d dimensions with %lld channels, "
                       "expected [N, %d, H, W]",
                       x->ndim, (long long)(x->ndim > 1 ? x->shape[1] : 0), m->in_channels);
+  /* Inference: each stage's output moves down over its dead inputs and intermediates. */
+  const int reuse = !glia_nn_grad(nn);
+  glia_nn_mark mark = glia_nn_get_mark(nn);
   if (m->arch == ARCH_RESNET18) {
     s = glia__conv_bn_run(nn, &m->stem, h, 1, &h);
     if (!s) s = glia_max_pool2d(nn, h, 3, 2, 1, &h);
-    for (int i = 0; i < 8 && !s; i++) s = basic_block(nn, &m->blocks[i], h, &h);
+    if (!s && reuse) s = glia_nn_keep(nn, mark, &h);
+    for (int i = 0; i < 8 && !s; i++) {
+      s = basic_block(nn, &m->blocks[i], h, &h);
+      if (!s && reuse) s = glia_nn_keep(nn, mark, &h);
+    }
   } else {
     for (int i = 0; i < 4 && !s; i++) {
       s = glia__conv_bn_run(nn, &m->feat[i], h, 1, &h);
       if (!s) s = glia_max_pool2d(nn, h, 2, 2, 0, &h);
+      if (!s && reuse) s = glia_nn_keep(nn, mark, &h);
     }
   }
   if (!s) s = glia_adaptive_avg_pool2d(nn, h, 1, 1, &h);

@@ -80,6 +80,7 @@ void glia_nn_set_training(glia_nn *nn, int training) { nn->training = training !
 int glia_nn_training(const glia_nn *nn) { return nn->training; }
 int glia__training(const glia_nn *nn) { return nn->training; }
 void glia_nn_set_grad(glia_nn *nn, int enabled) { nn->grad = enabled != 0; }
+int glia_nn_grad(const glia_nn *nn) { return nn->grad; }
 void glia_nn_set_reference(glia_nn *nn, int reference) { nn->reference = reference != 0; }
 int glia_nn_reference(const glia_nn *nn) { return nn->reference; }
 
@@ -158,6 +159,37 @@ void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes) {
 }
 
 size_t glia_nn_arena_bytes(const glia_nn *nn) { return nn->high_water; }
+
+glia_nn_mark glia_nn_get_mark(const glia_nn *nn) {
+  glia__arena_mark m = glia__arena_get_mark(nn);
+  glia_nn_mark out = {m.chunk, m.used};
+  return out;
+}
+
+glia_status glia_nn_keep(glia_nn *nn, glia_nn_mark mark, glia_tensor **t) {
+  if (nn->grad)
+    return glia_error(GLIA_ERR_ARGUMENT, "nn: keep is for inference (nothing may be recorded)");
+  if (mark.chunk >= nn->n_chunks) return GLIA_OK;
+  chunk *c = &nn->chunks[mark.chunk];
+  glia_tensor copy = **t;
+  const size_t head = (sizeof copy + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+  const size_t bytes = (size_t)glia_tensor_numel(&copy) * sizeof(float);
+  unsigned char *dst = c->base + mark.used, *src = (unsigned char *)copy.data;
+  /* Only a tensor of this arena lying after the mark moves, and only into the mark's chunk. */
+  int after = 0;
+  for (size_t i = mark.chunk; i <= nn->cur && i < nn->n_chunks; i++) {
+    unsigned char *lo = nn->chunks[i].base + (i == mark.chunk ? mark.used : 0);
+    if (src >= lo && src < nn->chunks[i].base + nn->chunks[i].used) after = 1;
+  }
+  if (!after || c->size - mark.used < head + bytes || copy.grad) return GLIA_OK;
+  memmove(dst + head, src, bytes);
+  copy.data = (float *)(dst + head);
+  memcpy(dst, &copy, sizeof copy);
+  glia__arena_release(nn, (glia__arena_mark){mark.chunk, mark.used});
+  c->used = mark.used + head + ((bytes + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
+  *t = (glia_tensor *)dst;
+  return GLIA_OK;
+}
 
 glia__arena_mark glia__arena_get_mark(const glia_nn *nn) {
   glia__arena_mark m = {nn->cur, nn->cur < nn->n_chunks ? nn->chunks[nn->cur].used : 0};
