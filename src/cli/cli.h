@@ -51,5 +51,7 @@ void cli_progress(const cli_common *c, const char *what, size_t done, size_t tot
 int cmd_cluster(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
 int cmd_phantom(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

@@ -1,0 +1,369 @@
+/* conv2d and conv_transpose2d fast paths: oneDNN (de)convolution primitives (forward, backward
+ * data, backward weights) created once per shape and cached in the context. The primitives choose
+ * their own (blocked) layouts; plain NCHW/OIHW tensors are reordered in and out around each call,
+ * as PyTorch does. A shape that oneDNN refuses falls back to the reference kernels. */
+#include <dnnl.h>
+#include <string.h>
+
+#include "nn/internal.h"
+
+#define KEY_LEN 20
+#define MAX_ARGS 4
+
+/* One primitive with, per argument, the user's plain layout, the primitive's layout and the
+ * reorder between them (NULL when they are the same). */
+typedef struct prim {
+  dnnl_primitive_desc_t pd;
+  dnnl_primitive_t p;
+  int n, args[MAX_ARGS], out[MAX_ARGS];
+  dnnl_memory_desc_t user[MAX_ARGS], inner[MAX_ARGS];
+  dnnl_primitive_t reorder[MAX_ARGS];
+} prim;
+
+typedef struct conv_entry {
+  int64_t key[KEY_LEN];
+  int unsupported;
+  dnnl_memory_desc_t src, wei, bia, dst, any_src, any_wei, any_dst;
+  prim fwd, bwd_d, bwd_w;
+} conv_entry;
+
+struct glia__dnnl {
+  dnnl_engine_t engine;
+  dnnl_stream_t stream;
+  conv_entry **conv;
+  size_t n_conv;
+};
+
+static void prim_destroy(prim *p) {
+  for (int i = 0; i < p->n; i++)
+    if (p->reorder[i]) dnnl_primitive_destroy(p->reorder[i]);
+  if (p->p) dnnl_primitive_destroy(p->p);
+  if (p->pd) dnnl_primitive_desc_destroy(p->pd);
+}
+
+/* Creates the primitive of p->pd and the reorders its layouts need; 0 on failure. */
+static int prim_setup(dnnl_engine_t eng, prim *p, int n, const int *args,
+                      const dnnl_memory_desc_t *const *user, const int *out) {
+  if (dnnl_primitive_create(&p->p, p->pd) != dnnl_success) return 0;
+  p->n = n;
+  for (int i = 0; i < n; i++) {
+    p->args[i] = args[i];
+    p->out[i] = out[i];
+    p->user[i] = *user[i];
+    const dnnl_memory_desc_t *md =
+        dnnl_primitive_desc_query_md(p->pd, dnnl_query_exec_arg_md, args[i]);
+    if (!md) return 0;
+    p->inner[i] = *md;
+    if (dnnl_memory_desc_equal(md, user[i])) continue;
+    dnnl_primitive_desc_t rpd;
+    const dnnl_memory_desc_t *from = out[i] ? md : user[i], *to = out[i] ? user[i] : md;
+    if (dnnl_reorder_primitive_desc_create(&rpd, from, eng, to, eng, NULL) != dnnl_success)
+      return 0;
+    dnnl_status_t st = dnnl_primitive_create(&p->reorder[i], rpd);
+    dnnl_primitive_desc_destroy(rpd);
+    if (st != dnnl_success) return 0;
+  }
+  return 1;
+}
+
+void glia__dnnl_free(glia__dnnl *d) {
+  if (!d) return;
+  for (size_t i = 0; i < d->n_conv; i++) {
+    conv_entry *e = d->conv[i];
+    prim_destroy(&e->fwd);
+    prim_destroy(&e->bwd_d);
+    prim_destroy(&e->bwd_w);
+    glia_free(e);
+  }
+  glia_free(d->conv);
+  if (d->stream) dnnl_stream_destroy(d->stream);
+  if (d->engine) dnnl_engine_destroy(d->engine);
+  glia_free(d);
+}
+
+static glia__dnnl *get_dnnl(glia_nn *nn) {
+  glia__dnnl **slot = glia__nn_dnnl_slot(nn);
+  if (*slot) return *slot;
+  glia__dnnl *d = glia_calloc(1, sizeof *d);
+  if (!d) return NULL;
+  if (dnnl_engine_create(&d->engine, dnnl_cpu, 0) != dnnl_success ||
+      dnnl_stream_create(&d->stream, d->engine, dnnl_stream_default_flags) != dnnl_success) {
+    glia__dnnl_free(d);
+    return NULL;
+  }
+  *slot = d;
+  return d;
+}
+
+int glia__conv2d_supports(const glia__args *a) {
+  (void)a;
+  return 1;
+}
+
+/* Cache key: kind (0 conv, 1 transposed), input and weight shapes, bias, attributes. */
+static void conv_key(const glia__args *a, int deconv, int64_t *key) {
+  memset(key, 0, KEY_LEN * sizeof *key);
+  key[0] = deconv;
+  for (int d = 0; d < 4; d++) key[1 + d] = a->shape[0][d];
+  for (int d = 0; d < 4; d++) key[5 + d] = a->shape[1][d];
+  key[9] = a->n_in > 2 && a->ndim[2] >= 0;
+  for (int d = 0; d < 9; d++) key[10 + d] = a->i[d];
+}
+
+/* Geometry in oneDNN's terms for conv2d (i = stride, pad, dilation, groups; weight
+ * [O, C/G, kh, kw]) and conv_transpose2d (i = stride, pad, output pad, dilation, groups;
+ * weight [C, O/G, kh, kw], oneDNN's "iohw"). */
+typedef struct geometry {
+  dnnl_dims_t src, dst, wei, bia, strides, dil, pl, pr;
+  int64_t G;
+} geometry;
+
+static void conv_geometry(const glia__args *a, int deconv, geometry *g) {
+  const int64_t *in = a->shape[0], *w = a->shape[1], *o = a->out_shape;
+  const int64_t G = deconv ? a->i[8] : a->i[6], IC = in[1], OC = o[1];
+  const int dil_at = deconv ? 6 : 4;
+  g->G = G;
+  for (int d = 0; d < 4; d++) {
+    g->src[d] = in[d];
+    g->dst[d] = o[d];
+  }
+  int64_t wdims[5] = {G, OC / G, IC / G, w[2], w[3]};
+  for (int d = 0; d < 5; d++) g->wei[d] = wdims[d];
+  g->bia[0] = OC;
+  for (int k = 0; k < 2; k++) {
+    g->strides[k] = a->i[k];
+    g->dil[k] = a->i[dil_at + k] - 1;
+    g->pl[k] = a->i[2 + k];
+    /* Exact right padding; for a convolution the floor in the output size can make it
+     * negative by less than a stride, and 0 gives oneDNN the same size. A transposed conv's
+     * output padding lowers it (negative: unsupported, reference path). */
+    if (deconv)
+      g->pr[k] = a->i[2 + k] - a->i[4 + k];
+    else {
+      g->pr[k] = (o[2 + k] - 1) * a->i[k] + (w[2 + k] - 1) * a->i[4 + k] + 1 - in[2 + k] - g->pl[k];
+      if (g->pr[k] < 0) g->pr[k] = 0;
+    }
+  }
+}
+
+/* Forward, backward-data and backward-weights descriptors of a conv or deconv. */
+static dnnl_status_t make_desc(int deconv, int which, dnnl_convolution_desc_t *cd, conv_entry *e,
+                               const geometry *g) {
+  const dnnl_memory_desc_t *b = e->key[9] ? &e->bia : NULL;
+  const dnnl_alg_kind_t alg = deconv ? dnnl_deconvolution_direct : dnnl_convolution_direct;
+  if (which == 0)
+    return deconv ? dnnl_dilated_deconvolution_forward_desc_init(
+                        cd, dnnl_forward_training, alg, &e->any_src, &e->any_wei, b, &e->any_dst,
+                        g->strides, g->dil, g->pl, g->pr)
+                  : dnnl_dilated_convolution_forward_desc_init(
+                        cd, dnnl_forward_training, alg, &e->any_src, &e->any_wei, b, &e->any_dst,
+                        g->strides, g->dil, g->pl, g->pr);
+  if (which == 1)
+    return deconv
+               ? dnnl_dilated_deconvolution_backward_data_desc_init(
+                     cd, alg, &e->any_src, &e->any_wei, &e->any_dst, g->strides, g->dil, g->pl,
+                     g->pr)
+               : dnnl_dilated_convolution_backward_data_desc_init(cd, alg, &e->any_src, &e->any_wei,
+                                                                  &e->any_dst, g->strides, g->dil,
+                                                                  g->pl, g->pr);
+  return deconv ? dnnl_dilated_deconvolution_backward_weights_desc_init(
+                      cd, alg, &e->any_src, &e->any_wei, b, &e->any_dst, g->strides, g->dil, g->pl,
+                      g->pr)
+                : dnnl_dilated_convolution_backward_weights_desc_init(
+                      cd, alg, &e->any_src, &e->any_wei, b, &e->any_dst, g->strides, g->dil, g->pl,
+                      g->pr);
+}
+
+/* Builds the primitives of a new cache entry; marks it unsupported when oneDNN has no
+ * implementation for the shape. */
+static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int deconv) {
+  geometry g;
+  conv_geometry(a, deconv, &g);
+  e->unsupported = 1;
+  if (g.pr[0] < 0 || g.pr[1] < 0) return;
+  const int G1 = g.G == 1;
+  dnnl_dims_t wei4 = {g.wei[1], g.wei[2], g.wei[3], g.wei[4]};
+  dnnl_memory_desc_init_by_tag(&e->src, 4, g.src, dnnl_f32, dnnl_nchw);
+  dnnl_memory_desc_init_by_tag(&e->dst, 4, g.dst, dnnl_f32, dnnl_nchw);
+  dnnl_memory_desc_init_by_tag(&e->wei, G1 ? 4 : 5, G1 ? wei4 : g.wei, dnnl_f32,
+                               deconv ? (G1 ? dnnl_iohw : dnnl_giohw)
+                                      : (G1 ? dnnl_oihw : dnnl_goihw));
+  dnnl_memory_desc_init_by_tag(&e->bia, 1, g.bia, dnnl_f32, dnnl_x);
+  dnnl_memory_desc_init_by_tag(&e->any_src, 4, g.src, dnnl_f32, dnnl_format_tag_any);
+  dnnl_memory_desc_init_by_tag(&e->any_dst, 4, g.dst, dnnl_f32, dnnl_format_tag_any);
+  dnnl_memory_desc_init_by_tag(&e->any_wei, G1 ? 4 : 5, G1 ? wei4 : g.wei, dnnl_f32,
+                               dnnl_format_tag_any);
+  const int nb = e->key[9] ? 4 : 3;
+  dnnl_convolution_desc_t cd;
+  if (make_desc(deconv, 0, &cd, e, &g) != dnnl_success ||
+      dnnl_primitive_desc_create(&e->fwd.pd, &cd, NULL, d->engine, NULL) != dnnl_success)
+    return;
+  const int fa[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_BIAS},
+            fo[4] = {0, 0, 1, 0};
+  const dnnl_memory_desc_t *fm[4] = {&e->src, &e->wei, &e->dst, &e->bia};
+  if (!prim_setup(d->engine, &e->fwd, nb, fa, fm, fo)) return;
+  if (make_desc(deconv, 1, &cd, e, &g) != dnnl_success ||
+      dnnl_primitive_desc_create(&e->bwd_d.pd, &cd, NULL, d->engine, e->fwd.pd) != dnnl_success)
+    return;
+  const int da[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, dout[3] = {0, 0, 1};
+  const dnnl_memory_desc_t *dm[3] = {&e->dst, &e->wei, &e->src};
+  if (!prim_setup(d->engine, &e->bwd_d, 3, da, dm, dout)) return;
+  if (make_desc(deconv, 2, &cd, e, &g) != dnnl_success ||
+      dnnl_primitive_desc_create(&e->bwd_w.pd, &cd, NULL, d->engine, e->fwd.pd) != dnnl_success)
+    return;
+  const int wa[4] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
+            wo[4] = {0, 0, 1, 1};
+  const dnnl_memory_desc_t *wm[4] = {&e->src, &e->dst, &e->wei, &e->bia};
+  if (!prim_setup(d->engine, &e->bwd_w, nb, wa, wm, wo)) return;
+  e->unsupported = 0;
+}
+
+static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, int deconv, glia__dnnl **dout,
+                                  conv_entry **out) {
+  glia__dnnl *d = get_dnnl(nn);
+  if (!d) return glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN engine could not be created");
+  int64_t key[KEY_LEN];
+  conv_key(a, deconv, key);
+  *dout = d;
+  for (size_t i = 0; i < d->n_conv; i++)
+    if (!memcmp(d->conv[i]->key, key, sizeof key)) {
+      *out = d->conv[i];
+      return GLIA_OK;
+    }
+  conv_entry **list = glia_realloc(d->conv, (d->n_conv + 1) * sizeof *list);
+  if (!list) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
+  d->conv = list;
+  conv_entry *e = glia_calloc(1, sizeof *e);
+  if (!e) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
+  memcpy(e->key, key, sizeof key);
+  conv_build(d, e, a, deconv);
+  d->conv[d->n_conv++] = e;
+  *out = e;
+  return GLIA_OK;
+}
+
+/* Runs p on user (plain) buffers: inputs reordered into the primitive's layouts in arena
+ * scratch, outputs reordered back. */
+static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *ptrs) {
+  dnnl_exec_arg_t ea[MAX_ARGS] = {{0, NULL}};
+  dnnl_memory_t user[MAX_ARGS] = {0};
+  int made = 0;
+  glia_status st = GLIA_OK;
+  for (; made < p->n && !st; made++) {
+    ea[made].arg = p->args[made];
+    ea[made].memory = NULL;
+    if (dnnl_memory_create(&user[made], &p->user[made], d->engine, ptrs[made]) != dnnl_success) {
+      st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN memory could not be created");
+      break;
+    }
+    if (!p->reorder[made]) {
+      ea[made].memory = user[made];
+      continue;
+    }
+    void *buf = glia__arena_alloc_raw(nn, dnnl_memory_desc_get_size(&p->inner[made]));
+    if (!buf ||
+        dnnl_memory_create(&ea[made].memory, &p->inner[made], d->engine, buf) != dnnl_success) {
+      st = glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory for a reordered tensor");
+      break;
+    }
+    if (!p->out[made]) {
+      dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, user[made]}, {DNNL_ARG_TO, ea[made].memory}};
+      if (dnnl_primitive_execute(p->reorder[made], d->stream, 2, r) != dnnl_success)
+        st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN reorder failed");
+    }
+  }
+  if (!st && dnnl_primitive_execute(p->p, d->stream, p->n, ea) != dnnl_success)
+    st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN execution failed");
+  for (int i = 0; i < made && !st; i++) {
+    if (!p->reorder[i] || !p->out[i]) continue;
+    dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, ea[i].memory}, {DNNL_ARG_TO, user[i]}};
+    if (dnnl_primitive_execute(p->reorder[i], d->stream, 2, r) != dnnl_success)
+      st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN reorder failed");
+  }
+  if (!st && dnnl_stream_wait(d->stream) != dnnl_success)
+    st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN stream failed");
+  for (int i = 0; i < made; i++) {
+    if (ea[i].memory && ea[i].memory != user[i]) dnnl_memory_destroy(ea[i].memory);
+    if (user[i]) dnnl_memory_destroy(user[i]);
+  }
+  if (made < p->n && user[made]) dnnl_memory_destroy(user[made]);
+  return st;
+}
+
+static glia_status any_fwd(glia_nn *nn, const glia__args *a, int deconv, const float *const *x,
+                           float *y, float *aux) {
+  glia__dnnl *d;
+  conv_entry *e;
+  glia_status st = conv_entry_get(nn, a, deconv, &d, &e);
+  if (st) return st;
+  if (e->unsupported) {
+    (deconv ? glia__conv_transpose2d_fwd_f : glia__conv2d_fwd_f)(a, x, y, aux);
+    return GLIA_OK;
+  }
+  void *ptrs[4] = {(void *)x[0], (void *)x[1], y, e->key[9] ? (void *)x[2] : NULL};
+  glia__arena_mark mark = glia__arena_get_mark(nn); /* reorder scratch dies with the call */
+  st = run(nn, d, &e->fwd, ptrs);
+  glia__arena_release(nn, mark);
+  return st;
+}
+
+/* oneDNN overwrites its outputs; the tape accumulates, so results go through scratch. */
+static void add_into(float *dst, const float *src, int64_t n) {
+#pragma omp parallel for if (n > 32768) schedule(static)
+  for (int64_t i = 0; i < n; i++) dst[i] += src[i];
+}
+
+static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const float *const *x,
+                           const float *y, const float *aux, const float *dy, float *const *dx) {
+  glia__dnnl *d;
+  conv_entry *e;
+  glia_status st = conv_entry_get(nn, a, deconv, &d, &e);
+  if (st) return st;
+  if (e->unsupported) {
+    (deconv ? glia__conv_transpose2d_bwd_f : glia__conv2d_bwd_f)(a, x, y, aux, dy, dx);
+    return GLIA_OK;
+  }
+  const int64_t nx = glia__in_numel(a, 0), nw = glia__in_numel(a, 1), no = a->out_shape[1];
+  glia__arena_mark mark = glia__arena_get_mark(nn);
+  int bias = (int)e->key[9] && dx[2];
+  if (dx[0]) {
+    float *t = glia__arena_alloc_raw(nn, (size_t)nx * sizeof(float));
+    if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
+    void *ptrs[3] = {(void *)dy, (void *)x[1], t};
+    if ((st = run(nn, d, &e->bwd_d, ptrs))) return st;
+    add_into(dx[0], t, nx);
+    glia__arena_release(nn, mark);
+  }
+  if (dx[1] || bias) {
+    float *t = glia__arena_alloc_raw(nn, (size_t)(nw + no) * sizeof(float));
+    if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
+    void *ptrs[4] = {(void *)x[0], (void *)dy, t, t + nw};
+    if ((st = run(nn, d, &e->bwd_w, ptrs))) return st;
+    if (dx[1]) add_into(dx[1], t, nw);
+    if (bias) add_into(dx[2], t + nw, no);
+  }
+  glia__arena_release(nn, mark);
+  return GLIA_OK;
+}
+
+glia_status glia__conv2d_fast_fwd(glia_nn *nn, const glia__args *a, const float *const *x, float *y,
+                                  float *aux) {
+  return any_fwd(nn, a, 0, x, y, aux);
+}
+
+glia_status glia__conv2d_fast_bwd(glia_nn *nn, const glia__args *a, const float *const *x,
+                                  const float *y, const float *aux, const float *dy,
+                                  float *const *dx) {
+  return any_bwd(nn, a, 0, x, y, aux, dy, dx);
+}
+
+glia_status glia__conv_transpose2d_fast_fwd(glia_nn *nn, const glia__args *a, const float *const *x,
+                                            float *y, float *aux) {
+  return any_fwd(nn, a, 1, x, y, aux);
+}
+
+glia_status glia__conv_transpose2d_fast_bwd(glia_nn *nn, const glia__args *a, const float *const *x,
+                                            const float *y, const float *aux, const float *dy,
+                                            float *const *dx) {
+  return any_bwd(nn, a, 1, x, y, aux, dy, dx);
+}

@@ -1,0 +1,191 @@
+/* Internals of src/nn shared between its files: op arguments, the op table, the tape node,
+ * the arena and the declarations of the reference kernels (compiled for float and double). */
+#ifndef GLIA_NN_INTERNAL_H
+#define GLIA_NN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "glia/nn.h"
+
+#define GLIA__MAX_IN 5
+#define GLIA__MAX_DIMS GLIA_TENSOR_MAX_DIMS
+
+/* Shapes and attributes of one op call. An absent optional input has ndim -1 (and a NULL
+ * data pointer in the kernels). Integer and real attributes are op-specific (documented at
+ * each op's row). */
+typedef struct glia__args {
+  int n_in;
+  int ndim[GLIA__MAX_IN];
+  int64_t shape[GLIA__MAX_IN][GLIA__MAX_DIMS];
+  int out_ndim;
+  int64_t out_shape[GLIA__MAX_DIMS];
+  int64_t i[12];
+  double f[4];
+} glia__args;
+
+typedef void (*glia__fwd_f)(const glia__args *a, const float *const *x, float *y, float *aux);
+typedef void (*glia__bwd_f)(const glia__args *a, const float *const *x, const float *y,
+                            const float *aux, const float *dy, float *const *dx);
+typedef void (*glia__fwd_d)(const glia__args *a, const double *const *x, double *y, double *aux);
+typedef void (*glia__bwd_d)(const glia__args *a, const double *const *x, const double *y,
+                            const double *aux, const double *dy, double *const *dx);
+
+/* One row of the op table. Backward kernels ADD into dx[k] where dx[k] is not NULL. */
+typedef struct glia__op {
+  const char *name;
+  int min_in, max_in;
+  unsigned diff; /* bit k: input k is differentiable */
+  /* Validates the inputs' shapes and attributes, sets out_ndim/out_shape; the error names
+   * the op and the shapes. */
+  glia_status (*shape)(glia__args *a);
+  /* Floats of saved state the forward writes for the backward (NULL: none). */
+  size_t (*aux_size)(const glia__args *a);
+  glia__fwd_f ref_fwd_f;
+  glia__bwd_f ref_bwd_f;
+  glia__fwd_d ref_fwd_d;
+  glia__bwd_d ref_bwd_d;
+  /* Fast path (NULL: none) and the shapes it takes. */
+  int (*fast_supports)(const glia__args *a);
+  glia_status (*fast_fwd)(glia_nn *nn, const glia__args *a, const float *const *x, float *y,
+                          float *aux);
+  glia_status (*fast_bwd)(glia_nn *nn, const glia__args *a, const float *const *x, const float *y,
+                          const float *aux, const float *dy, float *const *dx);
+  /* Called after the forward with the inputs and the saved state (batch norm updates its
+   * running statistics here). NULL: nothing. */
+  void (*post)(glia_nn *nn, const glia__args *a, glia_tensor *const *in, const float *aux);
+  /* Gradient-check cases: n_checks small argument sets (n_in, input shapes, attributes). */
+  int n_checks;
+  void (*check)(int k, glia__args *a);
+  /* Values of the check's input `input` (NULL: uniform in [-1, 1]; used for labels, masks,
+   * positive variances). `u` draws uniforms in [0, 1). */
+  void (*check_init)(const glia__args *a, int input, double *v, size_t n, double (*u)(void *),
+                     void *rng);
+} glia__op;
+
+#define GLIA__OP(id) GLIA__OP_##id,
+typedef enum glia__op_id {
+#include "nn/ops.def"
+  GLIA__OP_COUNT
+} glia__op_id;
+#undef GLIA__OP
+
+#define GLIA__OP(id) extern const glia__op glia__op_##id;
+#include "nn/ops.def"
+#undef GLIA__OP
+
+extern const glia__op *const glia__ops[GLIA__OP_COUNT];
+
+/* Runs op `id` on inputs (NULL for an absent optional one) with the attributes in `a`
+ * (i[] and f[]; shapes are filled here): picks the fast path unless the context forces the
+ * reference, records a tape node when gradients are needed. */
+glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in, int n_in, glia__args *a,
+                      glia_tensor **out);
+
+/* Back-propagates from t with upstream gradient `seed` (t's element count). */
+glia_status glia__backward_seed(glia_nn *nn, glia_tensor *t, const float *seed);
+
+/* Arena allocation valid until glia_nn_reset, 64-byte aligned and zeroed; NULL on failure. */
+void *glia__arena_alloc(glia_nn *nn, size_t bytes);
+/* The same without zeroing (for buffers a kernel overwrites entirely). */
+void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes);
+/* A position in the arena: everything allocated after it can be released at once (scratch
+ * buffers of a kernel, once its outputs are written). Chunks created after the mark stay
+ * allocated for reuse. */
+typedef struct glia__arena_mark {
+  size_t chunk, used;
+} glia__arena_mark;
+glia__arena_mark glia__arena_get_mark(const glia_nn *nn);
+void glia__arena_release(glia_nn *nn, glia__arena_mark m);
+
+/* Whether the context is in training mode (batch norm, dropout). */
+int glia__training(const glia_nn *nn);
+
+/* Sets a contiguous shape and strides. */
+void glia__set_shape(glia_tensor *t, int ndim, const int64_t *shape);
+
+/* Elements of a shape; of input k (0 when absent); of the output. */
+int64_t glia__numel(int ndim, const int64_t *shape);
+int64_t glia__in_numel(const glia__args *a, int k);
+int64_t glia__out_numel(const glia__args *a);
+/* Error "<op>: inputs of shapes [..], [..]: <why>" (GLIA_ERR_ARGUMENT). */
+glia_status glia__shape_error(const glia__args *a, const char *op, const char *why);
+/* Sets input k's shape in a gradient-check case (ndim -1: absent). */
+void glia__set_in(glia__args *a, int k, int ndim, const int64_t *shape);
+
+/* Formats input k's shape ("absent" when missing) for error messages. */
+const char *glia__in_shape_str(const glia__args *a, int k, char *buf, size_t size);
+
+/* oneDNN state of a context (engine, stream, primitive cache); created lazily. */
+typedef struct glia__dnnl glia__dnnl;
+glia__dnnl **glia__nn_dnnl_slot(glia_nn *nn);
+void glia__dnnl_free(glia__dnnl *d);
+
+/* oneDNN's sgemm (row-major, C = alpha·op(A)·op(B) + beta·C). */
+glia_status glia__sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha,
+                        const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                        float *c, int64_t ldc);
+
+/* Fast paths (src/nn/fast_*.c). */
+#define GLIA__DECL_FAST(name)                                                                      \
+  glia_status glia__##name##_fast_fwd(glia_nn *nn, const glia__args *a, const float *const *x,     \
+                                      float *y, float *aux);                                       \
+  glia_status glia__##name##_fast_bwd(glia_nn *nn, const glia__args *a, const float *const *x,     \
+                                      const float *y, const float *aux, const float *dy,           \
+                                      float *const *dx);
+GLIA__DECL_FAST(conv2d)
+GLIA__DECL_FAST(linear)
+GLIA__DECL_FAST(matmul)
+GLIA__DECL_FAST(conv_transpose2d)
+int glia__conv2d_supports(const glia__args *a);
+int glia__gemm_supports(const glia__args *a);
+
+/* Declarations of the reference kernels of an op, for float (_f) and double (_d). */
+#define GLIA__DECL_REF(name)                                                                       \
+  void glia__##name##_fwd_f(const glia__args *a, const float *const *x, float *y, float *aux);     \
+  void glia__##name##_bwd_f(const glia__args *a, const float *const *x, const float *y,            \
+                            const float *aux, const float *dy, float *const *dx);                  \
+  void glia__##name##_fwd_d(const glia__args *a, const double *const *x, double *y, double *aux);  \
+  void glia__##name##_bwd_d(const glia__args *a, const double *const *x, const double *y,          \
+                            const double *aux, const double *dy, double *const *dx);
+#define GLIA__REF_ROW(name)                                                                        \
+  .ref_fwd_f = glia__##name##_fwd_f, .ref_bwd_f = glia__##name##_bwd_f,                            \
+  .ref_fwd_d = glia__##name##_fwd_d, .ref_bwd_d = glia__##name##_bwd_d
+
+GLIA__DECL_REF(conv2d)
+GLIA__DECL_REF(linear)
+GLIA__DECL_REF(matmul)
+GLIA__DECL_REF(add)
+GLIA__DECL_REF(mul)
+GLIA__DECL_REF(scale)
+GLIA__DECL_REF(batch_norm)
+GLIA__DECL_REF(relu)
+GLIA__DECL_REF(leaky_relu)
+GLIA__DECL_REF(gelu)
+GLIA__DECL_REF(silu)
+GLIA__DECL_REF(sigmoid)
+GLIA__DECL_REF(tanh)
+GLIA__DECL_REF(softmax)
+GLIA__DECL_REF(log_softmax)
+GLIA__DECL_REF(max_pool2d)
+GLIA__DECL_REF(avg_pool2d)
+GLIA__DECL_REF(adaptive_avg_pool2d)
+GLIA__DECL_REF(reshape)
+GLIA__DECL_REF(dropout)
+GLIA__DECL_REF(cross_entropy)
+GLIA__DECL_REF(bce_with_logits)
+GLIA__DECL_REF(mse_loss)
+GLIA__DECL_REF(l1_loss)
+GLIA__DECL_REF(conv_transpose2d)
+GLIA__DECL_REF(layer_norm)
+GLIA__DECL_REF(group_norm)
+GLIA__DECL_REF(concat)
+GLIA__DECL_REF(slice)
+GLIA__DECL_REF(permute)
+GLIA__DECL_REF(pad)
+GLIA__DECL_REF(upsample_nearest2d)
+GLIA__DECL_REF(upsample_bilinear2d)
+GLIA__DECL_REF(attention)
+GLIA__DECL_REF(dice_loss)
+
+#endif
