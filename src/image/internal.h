@@ -1,0 +1,75 @@
+/* Shared inside src/image: argument checks, border rules, scratch buffers. */
+#ifndef GLIA_IMAGE_INTERNAL_H
+#define GLIA_IMAGE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "glia/core.h"
+
+/* Largest side glia's image kernels accept (keeps index arithmetic in int). */
+#define GLIA__MAX_SIDE 65536
+
+/* Checks a plane's pointers and size; records "WHAT: ..." and returns an error, or GLIA_OK. */
+glia_status glia__check_plane(const char *what, const void *src, const void *dst, int width,
+                              int height);
+
+/* BORDER_REFLECT_101 (gfedcb|abcdefgh|gfedcba): index i mapped into [0, n). n >= 1. */
+static inline int glia__reflect101(int i, int n) {
+  if (n == 1) return 0;
+  while (i < 0 || i >= n) {
+    if (i < 0) i = -i;
+    if (i >= n) i = 2 * n - 2 - i;
+  }
+  return i;
+}
+
+/* BORDER_REFLECT (fedcba|abcdef|fedcba), scipy's "reflect": index mapped into [0, n). */
+static inline int glia__reflect(int i, int n) {
+  while (i < 0 || i >= n) {
+    if (i < 0) i = -i - 1;
+    if (i >= n) i = 2 * n - 1 - i;
+  }
+  return i;
+}
+
+/* BORDER_REPLICATE (aaaaaa|abcdefgh|hhhhhhh), scipy's "nearest". */
+static inline int glia__clampi(int i, int n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
+
+/* Rounds half to even like OpenCV's cvRound / saturate_cast<uchar>, clamped to [0, 255]. */
+static inline uint8_t glia__sat_u8(double v) {
+  if (!(v > 0)) return 0;
+  if (v >= 255) return 255;
+  double f = (double)(long)v, d = v - f;
+  long r = (long)f;
+  if (d > 0.5 || (d == 0.5 && (r & 1))) r++;
+  return (uint8_t)r;
+}
+
+typedef enum glia__border {
+  GLIA__BORDER_REFLECT101 = 0,
+  GLIA__BORDER_REFLECT = 1,
+  GLIA__BORDER_REPLICATE = 2,
+} glia__border;
+
+static inline int glia__border_index(int i, int n, glia__border b) {
+  switch (b) {
+  case GLIA__BORDER_REFLECT: return glia__reflect(i, n);
+  case GLIA__BORDER_REPLICATE: return glia__clampi(i, n);
+  default: return glia__reflect101(i, n);
+  }
+}
+
+/* Separable correlation of a float plane: rows with kx (nx taps, centred), then columns with
+ * ky. dst may equal src. Returns GLIA_ERR_NOMEM on allocation failure. */
+glia_status glia__sep_filter_f32(const float *src, float *dst, int width, int height,
+                                 const double *kx, int nx, const double *ky, int ny,
+                                 glia__border border);
+
+/* Gaussian taps as OpenCV's getGaussianKernel (ksize odd; sigma <= 0 derives it). */
+void glia__gaussian_taps(int ksize, double sigma, double *taps);
+
+/* Gaussian taps as scipy.ndimage.gaussian_filter1d (order 0, 1 or 2; radius = truncate·σ). */
+int glia__scipy_gaussian_taps(double sigma, int order, double truncate, double *taps, int max);
+
+#endif
