@@ -1,0 +1,167 @@
+/* Gaussian/Laplacian pyramids (P. Burt and E. Adelson 1983) with OpenCV's pyrDown/pyrUp
+ * kernel and border rules, and MUSICA (P. Vuylsteke and E. Schoeters, SPIE 2167, 1994):
+ * a power-law gain on every Laplacian detail level before reconstruction. */
+#include <math.h>
+#include <string.h>
+
+#include "glia/musica.h"
+#include "image/internal.h"
+
+glia_status glia_pyr_down_f32(const float *src, int width, int height, float *dst) {
+  glia_status s = glia__check_plane("pyramid down", src, dst, width, height);
+  if (s) return s;
+  int ow = (width + 1) / 2, oh = (height + 1) / 2;
+  float *rows = glia_malloc((size_t)ow * height * sizeof(float));
+  if (!rows) return glia_error(GLIA_ERR_NOMEM, "pyramid down: out of memory");
+  static const float k[5] = {1, 4, 6, 4, 1};
+#pragma omp parallel for schedule(static)
+  for (int y = 0; y < height; y++) {
+    const float *r = src + (size_t)y * width;
+    float *o = rows + (size_t)y * ow;
+    for (int x = 0; x < ow; x++) {
+      int c = 2 * x;
+      float acc;
+      if (c >= 2 && c + 2 < width)
+        acc = r[c - 2] + 4 * r[c - 1] + 6 * r[c] + 4 * r[c + 1] + r[c + 2];
+      else {
+        acc = 0;
+        for (int j = 0; j < 5; j++) acc += k[j] * r[glia__reflect101(c + j - 2, width)];
+      }
+      o[x] = acc;
+    }
+  }
+#pragma omp parallel for schedule(static)
+  for (int y = 0; y < oh; y++) {
+    const float *r[5];
+    for (int j = 0; j < 5; j++) r[j] = rows + (size_t)glia__reflect101(2 * y + j - 2, height) * ow;
+    float *o = dst + (size_t)y * ow;
+    for (int x = 0; x < ow; x++)
+      o[x] = (r[0][x] + 4 * r[1][x] + 6 * r[2][x] + 4 * r[3][x] + r[4][x]) * (1.f / 256);
+  }
+  glia_free(rows);
+  return GLIA_OK;
+}
+
+/* 1-D expansion by OpenCV's pyrUp rule: even outputs (s[i−1] + 6 s[i] + s[i+1]), odd ones
+ * 4 (s[i] + s[i+1]); the left border reflects (s[−1] = s[1]), the right one replicates. Not
+ * divided by 8. */
+static inline float up_tap(const float *s, size_t step, int n, int o) {
+  int i = o / 2;
+  float c = s[(size_t)i * step];
+  float nx = i + 1 < n ? s[(size_t)(i + 1) * step] : c;
+  if (o & 1) return 4 * (c + nx);
+  float pv = i > 0 ? s[(size_t)(i - 1) * step] : (n > 1 ? s[step] : c);
+  return pv + 6 * c + nx;
+}
+
+glia_status glia_pyr_up_f32(const float *src, int width, int height, float *dst, int out_width,
+                            int out_height) {
+  glia_status s = glia__check_plane("pyramid up", src, dst, width, height);
+  if (s) return s;
+  if ((out_width != 2 * width && out_width != 2 * width - 1) ||
+      (out_height != 2 * height && out_height != 2 * height - 1))
+    return glia_error(GLIA_ERR_ARGUMENT,
+                      "pyramid up: output %d×%d from %d×%d, expected twice the size (or one less)",
+                      out_width, out_height, width, height);
+  float *rows = glia_malloc((size_t)out_width * height * sizeof(float));
+  if (!rows) return glia_error(GLIA_ERR_NOMEM, "pyramid up: out of memory");
+#pragma omp parallel for schedule(static)
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < out_width; x++)
+      rows[(size_t)y * out_width + x] = up_tap(src + (size_t)y * width, 1, width, x);
+#pragma omp parallel for schedule(static)
+  for (int y = 0; y < out_height; y++)
+    for (int x = 0; x < out_width; x++)
+      dst[(size_t)y * out_width + x] = up_tap(rows + x, (size_t)out_width, height, y) * (1.f / 64);
+  glia_free(rows);
+  return GLIA_OK;
+}
+
+/* The MUSICA gain curve on one detail level, in place. */
+static void amplify_level(float *l, size_t n, const glia_musica_opts *o) {
+  float m = 0;
+  for (size_t i = 0; i < n; i++) m = fabsf(l[i]) > m ? fabsf(l[i]) : m;
+  if (!(m > 0)) return;
+  double c = o->noise_pct / 100, p = o->power, a = o->gain;
+  double slope = c > 0 ? a * pow(c, p - 1) : 0; /* joins the power law at |x| = c·M */
+  double inv = 1.0 / m;
+  for (size_t i = 0; i < n; i++) {
+    double x = l[i], ax = fabs(x) * inv;
+    double y = ax < c ? slope * x : a * m * pow(ax, p) * (x < 0 ? -1 : 1);
+    l[i] = (float)y;
+  }
+}
+
+glia_status glia_musica_f32(const float *src, float *dst, int width, int height,
+                            const glia_musica_opts *opts) {
+  glia_status s = glia__check_plane("musica", src, dst, width, height);
+  if (s) return s;
+  glia_musica_opts o = GLIA_MUSICA_DEFAULTS;
+  if (opts) o = *opts;
+  if (o.levels < 1 || o.levels > 12)
+    return glia_error(GLIA_ERR_ARGUMENT, "musica: %d levels, expected 1..12", o.levels);
+  if (!(o.power > 0 && o.power <= 1) || !(o.gain > 0 && o.gain <= 100) ||
+      !(o.noise_pct >= 0 && o.noise_pct < 100))
+    return glia_error(GLIA_ERR_ARGUMENT,
+                      "musica: power %g gain %g noise %g%%, expected power in (0,1], gain in "
+                      "(0,100], noise in [0,100)",
+                      o.power, o.gain, o.noise_pct);
+  /* Fewer levels when the image is small: the coarsest plane keeps at least 2 pixels a side. */
+  int levels = 0, ws[13], hs[13];
+  ws[0] = width;
+  hs[0] = height;
+  while (levels < o.levels && ws[levels] >= 4 && hs[levels] >= 4) {
+    ws[levels + 1] = (ws[levels] + 1) / 2;
+    hs[levels + 1] = (hs[levels] + 1) / 2;
+    levels++;
+  }
+  size_t n = (size_t)width * height;
+  float *g[13] = {0}, *tmp = glia_malloc(n * sizeof(float));
+  int ok = tmp != NULL;
+  g[0] = glia_malloc(n * sizeof(float));
+  ok = ok && g[0];
+  for (int k = 1; ok && k <= levels; k++) {
+    g[k] = glia_malloc((size_t)ws[k] * hs[k] * sizeof(float));
+    ok = g[k] != NULL;
+  }
+  if (!ok) {
+    s = glia_error(GLIA_ERR_NOMEM, "musica: out of memory for a %d×%d pyramid", width, height);
+    goto done;
+  }
+  memcpy(g[0], src, n * sizeof(float));
+  for (int k = 0; k < levels && !s; k++) s = glia_pyr_down_f32(g[k], ws[k], hs[k], g[k + 1]);
+  /* Turn g[k] into the Laplacian level g[k] − up(g[k+1]) (finest first keeps g[k+1] intact). */
+  for (int k = 0; k < levels && !s; k++) {
+    s = glia_pyr_up_f32(g[k + 1], ws[k + 1], hs[k + 1], tmp, ws[k], hs[k]);
+    size_t m = (size_t)ws[k] * hs[k];
+    for (size_t i = 0; !s && i < m; i++) g[k][i] -= tmp[i];
+    if (!s && o.amplify) amplify_level(g[k], m, &o);
+  }
+  for (int k = levels - 1; k >= 0 && !s; k--) {
+    s = glia_pyr_up_f32(g[k + 1], ws[k + 1], hs[k + 1], tmp, ws[k], hs[k]);
+    size_t m = (size_t)ws[k] * hs[k];
+    for (size_t i = 0; !s && i < m; i++) g[k][i] += tmp[i];
+  }
+  if (!s) {
+    for (size_t i = 0; i < n; i++) dst[i] = g[0][i] < o.black_level ? 0.f : g[0][i];
+  }
+done:
+  for (int k = 0; k <= 12; k++) glia_free(g[k]);
+  glia_free(tmp);
+  return s;
+}
+
+glia_status glia_musica_u8(const uint8_t *src, uint8_t *dst, int width, int height,
+                           const glia_musica_opts *opts) {
+  glia_status s = glia__check_plane("musica", src, dst, width, height);
+  if (s) return s;
+  size_t n = (size_t)width * height;
+  float *f = glia_malloc(n * sizeof(float));
+  if (!f) return glia_error(GLIA_ERR_NOMEM, "musica: out of memory");
+  for (size_t i = 0; i < n; i++) f[i] = src[i] * (1.f / 255);
+  s = glia_musica_f32(f, f, width, height, opts);
+  if (!s)
+    for (size_t i = 0; i < n; i++) dst[i] = glia__sat_u8(f[i] * 255.0);
+  glia_free(f);
+  return s;
+}
