@@ -37,7 +37,7 @@ glia_status glia_clahe_u8(const uint8_t *src, uint8_t *dst, int width, int heigh
   }
   uint8_t *lut = glia_malloc((size_t)tx * ty * 256);
   if (!lut) return glia_error(GLIA_ERR_NOMEM, "clahe: out of memory");
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for schedule(dynamic) GLIA__PAR(width, height)
   for (int t = 0; t < tx * ty; t++) {
     int x0 = (t % tx) * tw, y0 = (t / tx) * th;
     long hist[256];
@@ -89,7 +89,7 @@ glia_status glia_clahe_u8(const uint8_t *src, uint8_t *dst, int width, int heigh
     ix1[2 * x] = t1 * 256;
     ix1[2 * x + 1] = t2 * 256;
   }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
   for (int y = 0; y < height; y++) {
     float tyf = y * inv_th - 0.5f;
     int t1 = (int)floorf(tyf), t2 = t1 + 1;

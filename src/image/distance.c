@@ -69,7 +69,7 @@ glia_status glia_distance_transform(const uint8_t *mask, int width, int height, 
   double *g = glia_malloc(n * sizeof(double));
   if (!g) return glia_error(GLIA_ERR_NOMEM, "distance transform: out of memory");
   int maxn = width > height ? width : height, fail = 0;
-#pragma omp parallel
+#pragma omp parallel GLIA__PAR(width, height)
   {
     double *f = glia_malloc(2 * (size_t)maxn * sizeof(double));
     double *z = glia_malloc(((size_t)maxn + 1) * sizeof(double));

@@ -12,7 +12,7 @@
 /* Derivatives with smoothing taps (a, b, a) and difference taps (−1, 0, 1). */
 static void deriv3(const uint8_t *src, int16_t *dx, int16_t *dy, int width, int height, int a,
                    int b, glia__border border) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
   for (int y = 0; y < height; y++) {
     const uint8_t *r0 = src + (size_t)glia__border_index(y - 1, height, border) * width;
     const uint8_t *r1 = src + (size_t)y * width;

@@ -83,54 +83,6 @@ int glia__scipy_gaussian_taps(double sigma, int order, double truncate, double *
   return 2 * r + 1;
 }
 
-glia_status glia__sep_filter_f32(const float *src, float *dst, int width, int height,
-                                 const double *kx, int nx, const double *ky, int ny,
-                                 glia__border border) {
-  size_t n = (size_t)width * height;
-  float *tmp = glia_malloc(n * sizeof(float));
-  if (!tmp) return glia_error(GLIA_ERR_NOMEM, "filter: out of memory for %d×%d", width, height);
-  int rx = nx / 2, ry = ny / 2, fail = 0;
-#pragma omp parallel for schedule(static)
-  for (int y = 0; y < height; y++) {
-    const float *s = src + (size_t)y * width;
-    float *t = tmp + (size_t)y * width;
-    for (int x = 0; x < width; x++) {
-      double acc = 0;
-      if (x >= rx && x + rx < width) {
-        for (int k = 0; k < nx; k++) acc += kx[k] * s[x - rx + k];
-      } else {
-        for (int k = 0; k < nx; k++)
-          acc += kx[k] * s[glia__border_index(x - rx + k, width, border)];
-      }
-      t[x] = (float)acc;
-    }
-  }
-#pragma omp parallel
-  {
-    double *acc = glia_malloc((size_t)width * sizeof(double));
-#pragma omp for schedule(static)
-    for (int y = 0; y < height; y++) {
-      if (!acc) continue;
-      for (int x = 0; x < width; x++) acc[x] = 0;
-      for (int k = 0; k < ny; k++) {
-        const float *t = tmp + (size_t)glia__border_index(y - ry + k, height, border) * width;
-        double w = ky[k];
-        for (int x = 0; x < width; x++) acc[x] += w * t[x];
-      }
-      float *d = dst + (size_t)y * width;
-      for (int x = 0; x < width; x++) d[x] = (float)acc[x];
-    }
-    if (!acc) {
-#pragma omp atomic write
-      fail = 1;
-    }
-    glia_free(acc);
-  }
-  glia_free(tmp);
-  if (fail) return glia_error(GLIA_ERR_NOMEM, "filter: out of memory for row sums");
-  return GLIA_OK;
-}
-
 static glia_status gaussian_ksize(const char *what, int *ksize, double sigma) {
   if (*ksize == 0) {
     if (!(sigma > 0) || sigma > 1000)
@@ -157,21 +109,6 @@ glia_status glia_gaussian_blur_f32(const float *src, float *dst, int width, int 
   return s;
 }
 
-/* Runs a float filter on an 8-bit plane and rounds back. */
-static glia_status u8_via_f32(const uint8_t *src, uint8_t *dst, int width, int height,
-                              const double *kx, int nx, const double *ky, int ny,
-                              glia__border border) {
-  size_t n = (size_t)width * height;
-  float *f = glia_malloc(n * sizeof(float));
-  if (!f) return glia_error(GLIA_ERR_NOMEM, "filter: out of memory for %d×%d", width, height);
-  for (size_t i = 0; i < n; i++) f[i] = src[i];
-  glia_status s = glia__sep_filter_f32(f, f, width, height, kx, nx, ky, ny, border);
-  if (!s)
-    for (size_t i = 0; i < n; i++) dst[i] = glia__sat_u8(f[i]);
-  glia_free(f);
-  return s;
-}
-
 glia_status glia_gaussian_blur_u8(const uint8_t *src, uint8_t *dst, int width, int height,
                                   int ksize, double sigma) {
   glia_status s = glia__check_plane("gaussian", src, dst, width, height);
@@ -179,7 +116,8 @@ glia_status glia_gaussian_blur_u8(const uint8_t *src, uint8_t *dst, int width, i
   double *taps = glia_malloc((size_t)ksize * sizeof(double));
   if (!taps) return glia_error(GLIA_ERR_NOMEM, "gaussian: out of memory");
   glia__gaussian_taps(ksize, sigma, taps);
-  s = u8_via_f32(src, dst, width, height, taps, ksize, taps, ksize, GLIA__BORDER_REFLECT101);
+  s = glia__sep_filter_u8(src, dst, width, height, taps, ksize, taps, ksize,
+                          GLIA__BORDER_REFLECT101);
   glia_free(taps);
   return s;
 }
@@ -197,7 +135,7 @@ glia_status glia_box_blur_u8(const uint8_t *src, uint8_t *dst, int width, int he
   int32_t *rows = glia_malloc(n * sizeof(int32_t));
   if (!rows) return glia_error(GLIA_ERR_NOMEM, "box blur: out of memory");
     /* Integer running sums: the exact box sum, then one rounding (k² is odd, so no ties). */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
   for (int y = 0; y < height; y++) {
     const uint8_t *sr = src + (size_t)y * width;
     int32_t *o = rows + (size_t)y * width, acc = 0;
@@ -209,7 +147,7 @@ glia_status glia_box_blur_u8(const uint8_t *src, uint8_t *dst, int width, int he
   }
   double inv = 1.0 / ((double)ksize * ksize);
   int fail = 0;
-#pragma omp parallel
+#pragma omp parallel GLIA__PAR(width, height)
   {
     int32_t *acc = glia_malloc((size_t)width * sizeof(int32_t));
 #pragma omp for schedule(static)

@@ -7,6 +7,13 @@
 
 #include "glia/core.h"
 
+/* OpenMP `if` clauses: a parallel region costs microseconds (far more when the cores are
+ * busy), so cheap per-pixel kernels go parallel only from 2^17 pixels, costly ones (median,
+ * bilateral, entropy: hundreds of operations per pixel) from 2^12. Inside an outer parallel
+ * loop over images the regions run on one thread (no nesting). */
+#define GLIA__PAR(w, h) if ((size_t)(w) * (size_t)(h) >= ((size_t)1 << 17))
+#define GLIA__PAR_HEAVY(w, h) if ((size_t)(w) * (size_t)(h) >= ((size_t)1 << 12))
+
 /* Largest side glia's image kernels accept (keeps index arithmetic in int). */
 #define GLIA__MAX_SIDE 65536
 
@@ -60,16 +67,28 @@ static inline int glia__border_index(int i, int n, glia__border b) {
   }
 }
 
-/* Separable correlation of a float plane: rows with kx (nx taps, centred), then columns with
- * ky. dst may equal src. Returns GLIA_ERR_NOMEM on allocation failure. */
+/* Separable correlation of a float plane with kx along rows and ky down columns (nx, ny
+ * odd, centred), float accumulation, one row at a time. dst may equal src. Returns
+ * GLIA_ERR_NOMEM on allocation failure. */
 glia_status glia__sep_filter_f32(const float *src, float *dst, int width, int height,
                                  const double *kx, int nx, const double *ky, int ny,
                                  glia__border border);
+
+/* The same on 8-bit planes, the result rounded half to even and saturated. */
+glia_status glia__sep_filter_u8(const uint8_t *src, uint8_t *dst, int width, int height,
+                                const double *kx, int nx, const double *ky, int ny,
+                                glia__border border);
 
 /* Gaussian taps as OpenCV's getGaussianKernel (ksize odd; sigma <= 0 derives it). */
 void glia__gaussian_taps(int ksize, double sigma, double *taps);
 
 /* Gaussian taps as scipy.ndimage.gaussian_filter1d (order 0, 1 or 2; radius = truncate·σ). */
 int glia__scipy_gaussian_taps(double sigma, int order, double truncate, double *taps, int max);
+
+/* Marks in `out` (0/1) the pixels with cand != 0 that are 4-connected through such pixels
+ * to a seed: a cand pixel less than `margin` (>= 1) pixels from the image border.
+ * GLIA_ERR_NOMEM on allocation failure. */
+glia_status glia__flood_border(const uint8_t *cand, int width, int height, int margin,
+                               uint8_t *out);
 
 #endif

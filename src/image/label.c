@@ -167,3 +167,28 @@ glia_status glia_fill_holes(uint8_t *mask, int width, int height) {
   glia_free(stack);
   return GLIA_OK;
 }
+
+glia_status glia__flood_border(const uint8_t *cand, int width, int height, int margin,
+                               uint8_t *out) {
+  size_t n = (size_t)width * height, top = 0;
+  int32_t *stack = glia_malloc(n * sizeof(int32_t));
+  if (!stack) return glia_error(GLIA_ERR_NOMEM, "flood: out of memory");
+  memset(out, 0, n);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++) {
+      if (y >= margin && y + margin < height && x == margin && x + margin < width)
+        x = width - margin; /* skip the interior of the row */
+      size_t p = (size_t)y * width + x;
+      if (cand[p] && !out[p]) out[p] = 1, stack[top++] = (int32_t)p;
+    }
+  while (top) {
+    int32_t p = stack[--top];
+    int x = p % width, y = p / width;
+    int32_t nb[4] = {x > 0 ? p - 1 : -1, x + 1 < width ? p + 1 : -1, y > 0 ? p - width : -1,
+                     y + 1 < height ? p + width : -1};
+    for (int k = 0; k < 4; k++)
+      if (nb[k] >= 0 && cand[nb[k]] && !out[nb[k]]) out[nb[k]] = 1, stack[top++] = nb[k];
+  }
+  glia_free(stack);
+  return GLIA_OK;
+}

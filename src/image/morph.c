@@ -67,7 +67,7 @@ static glia_status erode_dilate(const uint8_t *src, uint8_t *dst, int width, int
   if (!tmp) return glia_error(GLIA_ERR_NOMEM, "morphology: out of memory for %d×%d", width, height);
   int fail = 0;
   if (se.shape == GLIA_STREL_SQUARE) {
-#pragma omp parallel
+#pragma omp parallel GLIA__PAR(width, height)
     {
       uint8_t *buf = glia_malloc(blen + (size_t)maxn);
 #pragma omp for schedule(static)
@@ -87,7 +87,7 @@ static glia_status erode_dilate(const uint8_t *src, uint8_t *dst, int width, int
       glia_free(buf);
     }
   } else {
-#pragma omp parallel
+#pragma omp parallel GLIA__PAR(width, height)
     {
       uint8_t *buf = glia_malloc(blen + 2 * (size_t)width);
 #pragma omp for schedule(static)

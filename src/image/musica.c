@@ -14,7 +14,7 @@ glia_status glia_pyr_down_f32(const float *src, int width, int height, float *ds
   float *rows = glia_malloc((size_t)ow * height * sizeof(float));
   if (!rows) return glia_error(GLIA_ERR_NOMEM, "pyramid down: out of memory");
   static const float k[5] = {1, 4, 6, 4, 1};
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
   for (int y = 0; y < height; y++) {
     const float *r = src + (size_t)y * width;
     float *o = rows + (size_t)y * ow;
@@ -30,7 +30,7 @@ glia_status glia_pyr_down_f32(const float *src, int width, int height, float *ds
       o[x] = acc;
     }
   }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
   for (int y = 0; y < oh; y++) {
     const float *r[5];
     for (int j = 0; j < 5; j++) r[j] = rows + (size_t)glia__reflect101(2 * y + j - 2, height) * ow;
@@ -65,11 +65,11 @@ glia_status glia_pyr_up_f32(const float *src, int width, int height, float *dst,
                       out_width, out_height, width, height);
   float *rows = glia_malloc((size_t)out_width * height * sizeof(float));
   if (!rows) return glia_error(GLIA_ERR_NOMEM, "pyramid up: out of memory");
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
   for (int y = 0; y < height; y++)
     for (int x = 0; x < out_width; x++)
       rows[(size_t)y * out_width + x] = up_tap(src + (size_t)y * width, 1, width, x);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
   for (int y = 0; y < out_height; y++)
     for (int x = 0; x < out_width; x++)
       dst[(size_t)y * out_width + x] = up_tap(rows + x, (size_t)out_width, height, y) * (1.f / 64);

@@ -15,7 +15,7 @@ glia_status glia_median_blur_u8(const uint8_t *src, uint8_t *dst, int width, int
   if (ksize < 3 || ksize % 2 == 0 || ksize > 255)
     return glia_error(GLIA_ERR_ARGUMENT, "median: kernel size %d, expected odd in 3..255", ksize);
   int r = ksize / 2, half = ksize * ksize / 2;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) GLIA__PAR_HEAVY(width, height)
   for (int y = 0; y < height; y++) {
     uint32_t hist[256];
     memset(hist, 0, sizeof hist);
@@ -71,7 +71,7 @@ glia_status glia_bilateral_u8(const uint8_t *src, uint8_t *dst, int width, int h
       oy[maxk] = i;
       ox[maxk++] = j;
     }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) GLIA__PAR_HEAVY(width, height)
   for (int y = 0; y < height; y++)
     for (int x = 0; x < width; x++) {
       int v0 = src[(size_t)y * width + x];
@@ -109,7 +109,7 @@ glia_status glia_entropy_u8(const uint8_t *src, float *dst, int width, int heigh
   if (!clog) return glia_error(GLIA_ERR_NOMEM, "entropy: out of memory");
   clog[0] = 0;
   for (size_t c = 1; c < maxc; c++) clog[c] = (double)c * log2((double)c);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) GLIA__PAR_HEAVY(width, height)
   for (int y = 0; y < height; y++) {
     uint32_t hist[256];
     memset(hist, 0, sizeof hist);

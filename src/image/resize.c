@@ -72,7 +72,7 @@ glia_status glia_resize_u8(const uint8_t *src, int width, int height, uint8_t *d
                    out_width, out_height);
     goto done;
   }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
   for (int y = 0; y < height; y++) {
     const uint8_t *r = src + (size_t)y * width;
     float *m = mid + (size_t)y * out_width;
@@ -83,7 +83,7 @@ glia_status glia_resize_u8(const uint8_t *src, int width, int height, uint8_t *d
       m[x] = acc;
     }
   }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
   for (int y = 0; y < out_height; y++) {
     uint8_t *d = dst + (size_t)y * out_width;
     for (int x = 0; x < out_width; x++) {
