@@ -12,6 +12,7 @@ static int cmd_version(int argc, char **argv) {
 
 static const cli_command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"preprocess", cmd_preprocess, "clean, crop and enhance images (keeps the class layout)"},
 };
 
 static void usage(FILE *f) {
