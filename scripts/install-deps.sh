@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential cmake pkg-config clang libomp-dev
 libjpeg62-turbo-dev libpng-dev libtiff-dev zlib1g-dev libcjson-dev libssl-dev
-libplplot-dev plplot-driver-cairo libcmocka-dev util-linux"
+libplplot-dev plplot-driver-cairo libcmocka-dev util-linux
+clang-format clang-tidy cppcheck"
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

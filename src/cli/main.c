@@ -11,6 +11,8 @@ static int cmd_version(int argc, char **argv) {
 }
 
 static const cli_command commands[] = {
+    {"explore", cmd_explore, "counts, sizes, duplicates, outliers, histograms and CDFs"},
+    {"phantom", cmd_phantom, "write a small synthetic data set with known answers"},
     {"version", cmd_version, "print the version"},
     {"preprocess", cmd_preprocess, "clean, crop and enhance images (keeps the class layout)"},
 };
