@@ -91,7 +91,7 @@ typedef struct glia_crop_result {
 
 /* Finds the head's box on an 8-bit gray plane (shrunk first to analysis_px, the box scaled
  * back outwards to input pixels): threshold by the method, open (disk 1) and
- * close (disk 2) the mask, fill holes, take the largest 8-connected component, pad its box by
+ * close (disk 2) the mask, take the largest 8-connected component, pad its box by
  * padding_pct, clamp to the image. The head estimate for the safety check is the set of
  * components of (blurred > Otsu/2) larger than 0.5 % of the image; when the box keeps less
  * than min_kept_pct % of it the box grows to include it. An all-black image gives empty = 1

@@ -68,7 +68,7 @@ glia_status glia_clahe_u8(const uint8_t *src, uint8_t *dst, int width, int heigh
     uint8_t *l = lut + (size_t)t * 256;
     for (int i = 0; i < 256; i++) {
       sum += hist[i];
-      l[i] = glia__sat_u8((float)sum * lut_scale);
+      l[i] = glia__sat_u8f((float)sum * lut_scale);
     }
   }
   float inv_tw = 1.0f / tw, inv_th = 1.0f / th;
@@ -103,7 +103,7 @@ glia_status glia_clahe_u8(const uint8_t *src, uint8_t *dst, int width, int heigh
       int v = sr[x], a = ix1[2 * x] + v, b = ix1[2 * x + 1] + v;
       float xa_ = xa[x], xa1 = 1.f - xa_;
       float res = (l1[a] * xa1 + l1[b] * xa_) * ya1 + (l2[a] * xa1 + l2[b] * xa_) * ya;
-      dr[x] = glia__sat_u8(res);
+      dr[x] = glia__sat_u8f(res);
     }
   }
   glia_free(lut);

@@ -31,12 +31,12 @@ typedef struct work {
   int32_t *lab;
 } work;
 
-/* Opens (disk 1), closes (disk 2), fills holes, keeps the largest component: its box. */
+/* Opens (disk 1), closes (disk 2), keeps the largest component: its box. (Holes inside the
+ * head change neither the box nor, much, the area, so they are not filled.) */
 static glia_status head_from_mask(work *k, glia_component *box, int64_t *area) {
   glia_strel d1 = {GLIA_STREL_DISK, 1}, d2 = {GLIA_STREL_DISK, 2};
   glia_status s = glia_morph_u8(k->mask, k->mask, k->w, k->h, GLIA_MORPH_OPEN, d1);
   if (!s) s = glia_morph_u8(k->mask, k->mask, k->w, k->h, GLIA_MORPH_CLOSE, d2);
-  if (!s) s = glia_fill_holes(k->mask, k->w, k->h);
   if (!s) s = glia_largest_component(k->mask, k->w, k->h, area, box);
   return s;
 }

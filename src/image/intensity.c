@@ -24,7 +24,7 @@ glia_status glia_equalize_hist_u8(const uint8_t *src, uint8_t *dst, int width, i
   for (int k = 0; k <= i; k++) lut[k] = 0;
   for (i++; i < 256; i++) {
     sum += hist[i];
-    lut[i] = glia__sat_u8((float)sum * scale);
+    lut[i] = glia__sat_u8f((float)sum * scale);
   }
   for (size_t k = 0; k < n; k++) dst[k] = lut[src[k]];
   return GLIA_OK;

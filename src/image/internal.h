@@ -43,14 +43,20 @@ static inline int glia__reflect(int i, int n) {
 /* BORDER_REPLICATE (aaaaaa|abcdefgh|hhhhhhh), scipy's "nearest". */
 static inline int glia__clampi(int i, int n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
 
-/* Rounds half to even like OpenCV's cvRound / saturate_cast<uchar>, clamped to [0, 255]. */
+/* Rounds half to even like OpenCV's cvRound / saturate_cast<uchar>, clamped to [0, 255].
+ * Adding and subtracting 1.5·2^23 (float) or 1.5·2^52 (double) rounds to the nearest
+ * integer, ties to even, in the default rounding mode (C11 keeps the two operations without
+ * -ffast-math); branch-free, so loops using it vectorise. NaN maps to 0. */
+static inline uint8_t glia__sat_u8f(float v) {
+  v = v > 0.f ? v : 0.f;
+  v = v < 255.f ? v : 255.f;
+  return (uint8_t)(int)((v + 12582912.0f) - 12582912.0f);
+}
+
 static inline uint8_t glia__sat_u8(double v) {
-  if (!(v > 0)) return 0;
-  if (v >= 255) return 255;
-  double f = (double)(long)v, d = v - f;
-  long r = (long)f;
-  if (d > 0.5 || (d == 0.5 && (r & 1))) r++;
-  return (uint8_t)r;
+  v = v > 0. ? v : 0.;
+  v = v < 255. ? v : 255.;
+  return (uint8_t)(int)((v + 6755399441055744.0) - 6755399441055744.0);
 }
 
 typedef enum glia__border {

@@ -41,28 +41,31 @@ glia_status glia_label(const uint8_t *mask, int width, int height, int connectiv
         l[x] = 0;
         continue;
       }
-      int32_t nb[4], k = 0;
-      if (x && l[x - 1]) nb[k++] = l[x - 1];
-      if (up) {
-        if (up[x]) nb[k++] = up[x];
-        if (connectivity == 8) {
-          if (x && up[x - 1]) nb[k++] = up[x - 1];
-          if (x + 1 < width && up[x + 1]) nb[k++] = up[x + 1];
-        }
+      int32_t a = x ? l[x - 1] : 0, b = up ? up[x] : 0, c = 0, d = 0;
+      if (connectivity == 8 && up) {
+        c = x ? up[x - 1] : 0;
+        d = x + 1 < width ? up[x + 1] : 0;
       }
-      if (!k) {
+      if (!(a | b | c | d)) {
         if ((size_t)next >= cap) {
           glia_free(parent);
           return glia_error(GLIA_ERR_INTERNAL, "label: provisional label overflow");
         }
         parent[next] = next;
         l[x] = next++;
-      } else {
-        int32_t mn = nb[0];
-        for (int i = 1; i < k; i++) mn = nb[i] < mn ? nb[i] : mn;
-        l[x] = mn;
-        for (int i = 0; i < k; i++) uf_union(parent, mn, nb[i]);
+        continue;
       }
+      int32_t mn = INT32_MAX;
+      if (a) mn = a;
+      if (b && b < mn) mn = b;
+      if (c && c < mn) mn = c;
+      if (d && d < mn) mn = d;
+      l[x] = mn;
+      /* Union only labels that differ (most neighbours carry the same provisional label). */
+      if (a && a != mn) uf_union(parent, mn, a);
+      if (b && b != mn && b != a) uf_union(parent, mn, b);
+      if (c && c != mn && c != a && c != b) uf_union(parent, mn, c);
+      if (d && d != mn && d != a && d != b && d != c) uf_union(parent, mn, d);
     }
   }
   /* Final labels in raster order of each component's first pixel: a root is always the
@@ -81,23 +84,31 @@ glia_status glia_label(const uint8_t *mask, int width, int height, int connectiv
     c[i].x0 = width;
     c[i].y0 = height;
   }
-  for (int y = 0; y < height; y++)
+  int64_t *sum = glia_calloc(2 * ((size_t)count + 1), sizeof(int64_t));
+  if (!sum) {
+    glia_free(c);
+    return glia_error(GLIA_ERR_NOMEM, "label: out of memory for %d components", count);
+  }
+  for (int y = 0; y < height; y++) {
+    const int32_t *row = labels + (size_t)y * width;
     for (int x = 0; x < width; x++) {
-      int32_t v = labels[(size_t)y * width + x];
+      int32_t v = row[x];
       if (!v) continue;
       glia_component *k = &c[v - 1];
       k->area++;
-      k->cx += x;
-      k->cy += y;
+      sum[2 * v] += x; /* integer sums: exact centroids */
+      sum[2 * v + 1] += y;
       if (x < k->x0) k->x0 = x;
       if (y < k->y0) k->y0 = y;
-      if (x + 1 > k->x1) k->x1 = x + 1;
-      if (y + 1 > k->y1) k->y1 = y + 1;
+      if (x >= k->x1) k->x1 = x + 1;
+      k->y1 = y + 1; /* rows are visited in order */
     }
-  for (int32_t i = 0; i < count; i++) {
-    c[i].cx /= (double)c[i].area;
-    c[i].cy /= (double)c[i].area;
   }
+  for (int32_t i = 0; i < count; i++) {
+    c[i].cx = (double)sum[2 * (i + 1)] / (double)c[i].area;
+    c[i].cy = (double)sum[2 * (i + 1) + 1] / (double)c[i].area;
+  }
+  glia_free(sum);
   *comps = c;
   return GLIA_OK;
 }

@@ -21,10 +21,6 @@ int glia_morph_op_parse(const char *name) {
   return -1;
 }
 
-static inline uint8_t op2(uint8_t a, uint8_t b, int dilate) {
-  return dilate ? (a > b ? a : b) : (a < b ? a : b);
-}
-
 /* Half-width of the element's run at row offset dy. */
 static int run_half(glia_strel se, int dy) {
   int r = se.radius_px, ady = dy < 0 ? -dy : dy;
@@ -35,34 +31,64 @@ static int run_half(glia_strel se, int dy) {
   return h;
 }
 
-/* 1-D min/max over [i − r, i + r] ∩ [0, n) of a (stride `step`), written to out[i].
- * buf holds 3·(n + 2r + 2r + 1) bytes. */
+/* 1-D min (MIN) or max (MAX) over [i − r, i + r] ∩ [0, n) of a (stride `step`) into out[i].
+ * Small runs (r <= 4) take the min/max of the 2r+1 shifted copies directly (vectorised);
+ * longer ones use van Herk / Gil-Werman blocks. buf holds 3·(n + 4r + 2) bytes. */
+#define RUN1D(NAME, OP, ID)                                                                        \
+  static void NAME(const uint8_t *restrict a, size_t step, int n, int r, uint8_t *restrict out,    \
+                   uint8_t *restrict buf) {                                                        \
+    int w = 2 * r + 1, len = n + 2 * r;                                                            \
+    uint8_t *restrict p = buf, *restrict g = buf + len + w, *restrict h = g + len + w;             \
+    memset(p, ID, (size_t)r);                                                                      \
+    if (step == 1)                                                                                 \
+      memcpy(p + r, a, (size_t)n);                                                                 \
+    else                                                                                           \
+      for (int i = 0; i < n; i++) p[r + i] = a[(size_t)i * step];                                  \
+    memset(p + r + n, ID, (size_t)r);                                                              \
+    if (r <= 4) {                                                                                  \
+      memcpy(out, p + r, (size_t)n);                                                               \
+      for (int k = 0; k < w; k++) {                                                                \
+        if (k == r) continue;                                                                      \
+        const uint8_t *restrict q = p + k;                                                         \
+        for (int i = 0; i < n; i++) out[i] = OP(out[i], q[i]);                                     \
+      }                                                                                            \
+      return;                                                                                      \
+    }                                                                                              \
+    len = (len + w - 1) / w * w;                                                                   \
+    for (int i = n + 2 * r; i < len; i++) p[i] = ID;                                               \
+    for (int b = 0; b < len; b += w) {                                                             \
+      g[b] = p[b];                                                                                 \
+      for (int i = b + 1; i < b + w; i++) g[i] = OP(g[i - 1], p[i]);                               \
+      h[b + w - 1] = p[b + w - 1];                                                                 \
+      for (int i = b + w - 2; i >= b; i--) h[i] = OP(h[i + 1], p[i]);                              \
+    }                                                                                              \
+    for (int i = 0; i < n; i++) out[i] = OP(h[i], g[i + w - 1]);                                   \
+  }
+#define MIN8(x, y) ((x) < (y) ? (x) : (y))
+#define MAX8(x, y) ((x) > (y) ? (x) : (y))
+RUN1D(run_min, MIN8, 255)
+RUN1D(run_max, MAX8, 0)
+
 static void run1d(const uint8_t *a, size_t step, int n, int r, int dilate, uint8_t *out,
                   uint8_t *buf) {
-  if (r == 0) {
-    for (int i = 0; i < n; i++) out[i] = a[(size_t)i * step];
-    return;
-  }
-  int w = 2 * r + 1, len = n + 2 * r;
-  len = (len + w - 1) / w * w;
-  uint8_t id = dilate ? 0 : 255, *p = buf, *g = buf + len, *h = buf + 2 * len;
-  for (int i = 0; i < len; i++) {
-    int j = i - r;
-    p[i] = j >= 0 && j < n ? a[(size_t)j * step] : id;
-  }
-  for (int b = 0; b < len; b += w) {
-    g[b] = p[b];
-    for (int i = b + 1; i < b + w; i++) g[i] = op2(g[i - 1], p[i], dilate);
-    h[b + w - 1] = p[b + w - 1];
-    for (int i = b + w - 2; i >= b; i--) h[i] = op2(h[i + 1], p[i], dilate);
-  }
-  for (int i = 0; i < n; i++) out[i] = op2(h[i], g[i + w - 1], dilate);
+  if (dilate)
+    run_max(a, step, n, r, out, buf);
+  else
+    run_min(a, step, n, r, out, buf);
+}
+
+/* acc = min/max(acc, run) over a row. */
+static void combine(uint8_t *restrict acc, const uint8_t *restrict run, int n, int dilate) {
+  if (dilate)
+    for (int i = 0; i < n; i++) acc[i] = MAX8(acc[i], run[i]);
+  else
+    for (int i = 0; i < n; i++) acc[i] = MIN8(acc[i], run[i]);
 }
 
 static glia_status erode_dilate(const uint8_t *src, uint8_t *dst, int width, int height,
                                 glia_strel se, int dilate) {
   int r = se.radius_px, maxn = width > height ? width : height;
-  size_t n = (size_t)width * height, blen = 3 * (size_t)(maxn + 4 * r + 2);
+  size_t n = (size_t)width * height, blen = 3 * (size_t)(maxn + 6 * r + 4);
   uint8_t *tmp = glia_malloc(n);
   if (!tmp) return glia_error(GLIA_ERR_NOMEM, "morphology: out of memory for %d×%d", width, height);
   int fail = 0;
@@ -73,12 +99,26 @@ static glia_status erode_dilate(const uint8_t *src, uint8_t *dst, int width, int
 #pragma omp for schedule(static)
       for (int y = 0; y < height; y++)
         if (buf) run1d(src + (size_t)y * width, 1, width, r, dilate, tmp + (size_t)y * width, buf);
+      if (r <= 4) {
+        /* Columns as whole rows: min/max of the 2r+1 neighbouring rows of the row pass. */
 #pragma omp for schedule(static)
-      for (int x = 0; x < width; x++) {
-        if (!buf) continue;
-        uint8_t *col = buf + blen;
-        run1d(tmp + x, (size_t)width, height, r, dilate, col, buf);
-        for (int y = 0; y < height; y++) dst[(size_t)y * width + x] = col[y];
+        for (int y = 0; y < height; y++) {
+          if (!buf) continue;
+          uint8_t *acc = buf + blen;
+          memcpy(acc, tmp + (size_t)y * width, (size_t)width);
+          for (int dy = -r; dy <= r; dy++)
+            if (dy && y + dy >= 0 && y + dy < height)
+              combine(acc, tmp + (size_t)(y + dy) * width, width, dilate);
+          memcpy(dst + (size_t)y * width, acc, (size_t)width);
+        }
+      } else {
+#pragma omp for schedule(static)
+        for (int x = 0; x < width; x++) {
+          if (!buf) continue;
+          uint8_t *col = buf + blen;
+          run1d(tmp + x, (size_t)width, height, r, dilate, col, buf);
+          for (int y = 0; y < height; y++) dst[(size_t)y * width + x] = col[y];
+        }
       }
       if (!buf) {
 #pragma omp atomic write
@@ -98,8 +138,13 @@ static glia_status erode_dilate(const uint8_t *src, uint8_t *dst, int width, int
         for (int dy = -r; dy <= r; dy++) {
           int yy = y + dy;
           if (yy < 0 || yy >= height) continue;
-          run1d(src + (size_t)yy * width, 1, width, run_half(se, dy), dilate, run, buf);
-          for (int x = 0; x < width; x++) acc[x] = op2(acc[x], run[x], dilate);
+          int hw = run_half(se, dy);
+          if (hw == 0) {
+            combine(acc, src + (size_t)yy * width, width, dilate);
+            continue;
+          }
+          run1d(src + (size_t)yy * width, 1, width, hw, dilate, run, buf);
+          combine(acc, run, width, dilate);
         }
         memcpy(tmp + (size_t)y * width, acc, (size_t)width);
       }

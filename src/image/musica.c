@@ -161,7 +161,7 @@ glia_status glia_musica_u8(const uint8_t *src, uint8_t *dst, int width, int heig
   for (size_t i = 0; i < n; i++) f[i] = src[i] * (1.f / 255);
   s = glia_musica_f32(f, f, width, height, opts);
   if (!s)
-    for (size_t i = 0; i < n; i++) dst[i] = glia__sat_u8(f[i] * 255.0);
+    for (size_t i = 0; i < n; i++) dst[i] = glia__sat_u8f(f[i] * 255.f);
   glia_free(f);
   return s;
 }

@@ -83,7 +83,7 @@ glia_status glia_bilateral_u8(const uint8_t *src, uint8_t *dst, int width, int h
         sum += v * w;
         wsum += w;
       }
-      dst[(size_t)y * width + x] = glia__sat_u8(sum / wsum);
+      dst[(size_t)y * width + x] = glia__sat_u8f(sum / wsum);
     }
   glia_free(space_w);
   glia_free(ox);

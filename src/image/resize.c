@@ -90,7 +90,7 @@ glia_status glia_resize_u8(const uint8_t *src, int width, int height, uint8_t *d
       float acc = 0;
       for (int k = 0; k < ty.count[y]; k++)
         acc += ty.w[ty.start[y] + k] * mid[(size_t)ty.idx[ty.start[y] + k] * out_width + x];
-      d[x] = glia__sat_u8(acc);
+      d[x] = glia__sat_u8f(acc);
     }
   }
 done:

@@ -56,7 +56,7 @@ static glia_status sep_filter(const void *src, int src_u8, void *dst, int dst_u8
       }
       if (dst_u8) {
         uint8_t *d = (uint8_t *)dst + (size_t)y * width;
-        for (int x = 0; x < width; x++) d[x] = glia__sat_u8(o[x]);
+        for (int x = 0; x < width; x++) d[x] = glia__sat_u8f(o[x]);
       } else {
         memcpy((float *)dst + (size_t)y * width, o, (size_t)width * sizeof(float));
       }

@@ -76,7 +76,7 @@ glia_status glia_adaptive_threshold_u8(const uint8_t *src, uint8_t *dst, int wid
     s = glia__sep_filter_f32(f, f, width, height, taps, block_size, taps, block_size,
                              GLIA__BORDER_REPLICATE);
     if (!s)
-      for (size_t i = 0; i < n; i++) dst[i] = glia__sat_u8(f[i]);
+      for (size_t i = 0; i < n; i++) dst[i] = glia__sat_u8f(f[i]);
     glia_free(f);
     glia_free(taps);
   } else {
