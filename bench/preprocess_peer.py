@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Peer of bench/bench_preprocess.c: the same steps with OpenCV 4.6, scikit-image 0.19,
 SciPy and NumPy, on the same data (crop) and on the 256x256 crops glia wrote (WORK/crops).
-Usage: preprocess_peer.py DATA WORK [threads=2] [snake_images=4] [entropy_images=20]
+Usage: preprocess_peer.py DATA WORK [threads=2] [snake_images=4] [entropy_images=20] [pipeline]
 Prints "step images ms_per_image" lines (best of repeats, decoding not timed)."""
 import glob
 import os
@@ -77,6 +77,26 @@ def watershed(img):
     markers, _ = ndi.label(morphology.h_maxima(d, 2.0), structure=np.ones((3, 3)))
     return segmentation.watershed(-d, markers, mask=m.astype(bool))
 
+
+def pipeline(out):
+    """What `glia preprocess DATA -o OUT --enhance clahe` does, as an OpenCV script: decode,
+    gray, crop, square, resize 256, CLAHE, write PNG keeping the class folders."""
+    clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
+    t0 = time.perf_counter()
+    k = 0
+    for f in sorted(glob.glob(os.path.join(DATA, "*", "*"))):
+        img = cv2.imread(f, cv2.IMREAD_COLOR)
+        c = clahe.apply(crop_cv(img))
+        d = os.path.join(out, os.path.basename(os.path.dirname(f)))
+        os.makedirs(d, exist_ok=True)
+        cv2.imwrite(os.path.join(d, os.path.splitext(os.path.basename(f))[0] + ".png"), c)
+        k += 1
+    print("pipeline %d %.4f" % (k, (time.perf_counter() - t0) * 1e3 / k))
+
+
+if len(sys.argv) > 6 and sys.argv[6] == "pipeline":
+    pipeline(os.path.join(WORK, "peer_out"))
+    sys.exit(0)
 
 files = sorted(glob.glob(os.path.join(DATA, "*", "*")))
 imgs = [cv2.imread(f, cv2.IMREAD_UNCHANGED) for f in files]
