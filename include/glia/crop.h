@@ -99,9 +99,10 @@ typedef struct glia_crop_result {
 GLIA_API glia_status glia_crop_find(const uint8_t *gray, int width, int height,
                                     const glia_crop_opts *opts, glia_crop_result *result);
 
-/* Cuts box [x0,x1)×[y0,y1) out of a gray plane, pads it to a square with black (centred) and
- * resizes it to size×size (area averaging when shrinking, bilinear when enlarging). size 0
- * keeps the square's side. Caller frees *out. */
+/* Cuts box [x0,x1)×[y0,y1) out of a gray plane and places it, centred, in a black square of
+ * size×size pixels, scaled by size / max(box width, box height) (area averaging when
+ * shrinking, bilinear when enlarging). size 0 keeps the scale (the square's side is the box's
+ * longer side). Caller frees *out. */
 GLIA_API glia_status glia_crop_square(const uint8_t *gray, int width, int height, int x0, int y0,
                                       int x1, int y1, int size, glia_image_u8 **out);
 

@@ -235,26 +235,27 @@ glia_status glia_crop_square(const uint8_t *gray, int width, int height, int x0,
   if (size < 0 || size > GLIA__MAX_SIDE)
     return glia_error(GLIA_ERR_ARGUMENT, "crop: size %d, expected 0..%d", size, GLIA__MAX_SIDE);
   int bw = x1 - x0, bh = y1 - y0, side = bw > bh ? bw : bh;
-  glia_image_u8 *sq = glia_image_u8_new(side, side, 1), *res = NULL;
-  if (!sq) return GLIA_ERR_NOMEM;
-  int ox = (side - bw) / 2, oy = (side - bh) / 2;
-  for (int y = 0; y < bh; y++)
-    memcpy(sq->data + (size_t)(y + oy) * side + ox, gray + (size_t)(y + y0) * width + x0,
-           (size_t)bw);
-  if (size == 0 || size == side) {
-    *out = sq;
-    return GLIA_OK;
-  }
-  res = glia_image_u8_new(size, size, 1);
-  if (!res) {
-    glia_image_u8_free(sq);
-    return GLIA_ERR_NOMEM;
-  }
-  s = glia_resize_u8(sq->data, side, side, res->data, size, size);
-  glia_image_u8_free(sq);
-  if (s) {
-    glia_image_u8_free(res);
-    return s;
+  int out_side = size ? size : side;
+  glia_image_u8 *res = glia_image_u8_new(out_side, out_side, 1); /* zeroed: the black margins */
+  if (!res) return GLIA_ERR_NOMEM;
+  const uint8_t *box = gray + (size_t)y0 * width + x0;
+  if (out_side == side) {
+    int ox = (side - bw) / 2, oy = (side - bh) / 2;
+    for (int y = 0; y < bh; y++)
+      memcpy(res->data + (size_t)(y + oy) * side + ox, box + (size_t)y * width, (size_t)bw);
+  } else {
+    /* Resize the box itself into its place in the square (no black blended into its edge). */
+    double scale = (double)out_side / side;
+    int tw = (int)lround(bw * scale), th = (int)lround(bh * scale);
+    tw = tw < 1 ? 1 : tw > out_side ? out_side : tw;
+    th = th < 1 ? 1 : th > out_side ? out_side : th;
+    int ox = (out_side - tw) / 2, oy = (out_side - th) / 2;
+    s = glia__resize_u8(box, (size_t)width, bw, bh, res->data + (size_t)oy * out_side + ox,
+                        (size_t)out_side, tw, th);
+    if (s) {
+      glia_image_u8_free(res);
+      return s;
+    }
   }
   *out = res;
   return GLIA_OK;

@@ -85,6 +85,10 @@ glia_status glia__sep_filter_u8(const uint8_t *src, uint8_t *dst, int width, int
                                 const double *kx, int nx, const double *ky, int ny,
                                 glia__border border);
 
+/* glia_resize_u8 on strided planes (strides in bytes); sizes already checked. */
+glia_status glia__resize_u8(const uint8_t *src, size_t src_stride, int width, int height,
+                            uint8_t *dst, size_t dst_stride, int out_width, int out_height);
+
 /* Gaussian taps as OpenCV's getGaussianKernel (ksize odd; sigma <= 0 derives it). */
 void glia__gaussian_taps(int ksize, double sigma, double *taps);
 

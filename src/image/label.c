@@ -19,6 +19,11 @@ static void uf_union(int32_t *p, int32_t a, int32_t b) {
     p[a] = b;
 }
 
+/* One run of nonzero pixels [x0, x1) in row y, with its provisional label. */
+typedef struct run {
+  int32_t x0, x1, y, label;
+} run;
+
 glia_status glia_label(const uint8_t *mask, int width, int height, int connectivity,
                        int32_t *labels, glia_component **comps, int32_t *n_out) {
   glia_status s = glia__check_plane("label", mask, labels, width, height);
@@ -27,90 +32,95 @@ glia_status glia_label(const uint8_t *mask, int width, int height, int connectiv
   if (connectivity != 4 && connectivity != 8)
     return glia_error(GLIA_ERR_ARGUMENT, "label: connectivity %d, expected 4 or 8", connectivity);
   size_t n = (size_t)width * height;
-  /* Provisional labels are at most one per two pixels of a row plus one, so n/2 + width + 2. */
-  size_t cap = n / 2 + (size_t)width + 2;
-  int32_t *parent = glia_malloc(cap * sizeof(int32_t));
-  if (!parent) return glia_error(GLIA_ERR_NOMEM, "label: out of memory");
-  int32_t next = 1;
-  parent[0] = 0;
+  /* Runs: at most one per two pixels of a row, rounded up. */
+  size_t cap = (size_t)height * ((size_t)width / 2 + 1) + 1;
+  run *runs = glia_malloc(cap * sizeof(run));
+  int32_t *parent = glia_malloc((cap + 1) * sizeof(int32_t));
+  if (!runs || !parent) {
+    glia_free(runs);
+    glia_free(parent);
+    return glia_error(GLIA_ERR_NOMEM, "label: out of memory");
+  }
+  /* Pass 1: runs in raster order, each unioned with the runs of the row above it touches
+   * (overlapping columns; for 8-connectivity also diagonally adjacent ones). Provisional
+   * labels grow in raster order and a set's root is its smallest label, so final labels
+   * follow the raster order of each component's first pixel. */
+  size_t nr = 0, prev0 = 0, prev1 = 0;
+  int32_t next = 1, ext = connectivity == 8;
   for (int y = 0; y < height; y++) {
     const uint8_t *m = mask + (size_t)y * width;
-    int32_t *l = labels + (size_t)y * width, *up = y ? l - width : NULL;
-    for (int x = 0; x < width; x++) {
-      if (!m[x]) {
-        l[x] = 0;
-        continue;
-      }
-      int32_t a = x ? l[x - 1] : 0, b = up ? up[x] : 0, c = 0, d = 0;
-      if (connectivity == 8 && up) {
-        c = x ? up[x - 1] : 0;
-        d = x + 1 < width ? up[x + 1] : 0;
-      }
-      if (!(a | b | c | d)) {
-        if ((size_t)next >= cap) {
-          glia_free(parent);
-          return glia_error(GLIA_ERR_INTERNAL, "label: provisional label overflow");
+    size_t cur0 = nr, p = prev0;
+    for (int x = 0; x < width;) {
+      while (x < width && !m[x]) x++;
+      if (x >= width) break;
+      int x0 = x;
+      while (x < width && m[x]) x++;
+      run *r = &runs[nr++];
+      *r = (run){x0, x, y, 0};
+      /* previous-row runs touching [x0 − ext, x + ext) */
+      while (p < prev1 && runs[p].x1 + ext <= x0) p++;
+      for (size_t q = p; q < prev1 && runs[q].x0 < x + ext; q++) {
+        int32_t lq = uf_find(parent, runs[q].label);
+        if (!r->label)
+          r->label = lq;
+        else if (lq != r->label) {
+          uf_union(parent, r->label, lq);
+          r->label = uf_find(parent, r->label);
         }
-        parent[next] = next;
-        l[x] = next++;
-        continue;
       }
-      int32_t mn = INT32_MAX;
-      if (a) mn = a;
-      if (b && b < mn) mn = b;
-      if (c && c < mn) mn = c;
-      if (d && d < mn) mn = d;
-      l[x] = mn;
-      /* Union only labels that differ (most neighbours carry the same provisional label). */
-      if (a && a != mn) uf_union(parent, mn, a);
-      if (b && b != mn && b != a) uf_union(parent, mn, b);
-      if (c && c != mn && c != a && c != b) uf_union(parent, mn, c);
-      if (d && d != mn && d != a && d != b && d != c) uf_union(parent, mn, d);
+      if (!r->label) {
+        parent[next] = next;
+        r->label = next++;
+      }
     }
+    prev0 = cur0;
+    prev1 = nr;
   }
-  /* Final labels in raster order of each component's first pixel: a root is always the
-   * smallest provisional label of its set, and provisional labels grow in raster order. */
   int32_t count = 0;
   for (int32_t i = 1; i < next; i++) parent[i] = uf_find(parent, i);
   for (int32_t i = 1; i < next; i++) parent[i] = parent[i] == i ? ++count : parent[parent[i]];
-  for (size_t i = 0; i < n; i++) labels[i] = parent[labels[i]];
-  glia_free(parent);
+  /* Pass 2: paint the labels row by row. */
+  memset(labels, 0, n * sizeof(int32_t));
+  for (size_t i = 0; i < nr; i++) {
+    int32_t v = parent[runs[i].label];
+    int32_t *l = labels + (size_t)runs[i].y * width;
+    for (int x = runs[i].x0; x < runs[i].x1; x++) l[x] = v;
+  }
   *n_out = count;
-  if (!comps) return GLIA_OK;
-  glia_component *c = glia_calloc((size_t)count + 1, sizeof *c);
-  if (!c) return glia_error(GLIA_ERR_NOMEM, "label: out of memory for %d components", count);
-  for (int32_t i = 0; i < count; i++) {
-    c[i].label = i + 1;
-    c[i].x0 = width;
-    c[i].y0 = height;
-  }
-  int64_t *sum = glia_calloc(2 * ((size_t)count + 1), sizeof(int64_t));
-  if (!sum) {
-    glia_free(c);
-    return glia_error(GLIA_ERR_NOMEM, "label: out of memory for %d components", count);
-  }
-  for (int y = 0; y < height; y++) {
-    const int32_t *row = labels + (size_t)y * width;
-    for (int x = 0; x < width; x++) {
-      int32_t v = row[x];
-      if (!v) continue;
-      glia_component *k = &c[v - 1];
-      k->area++;
-      sum[2 * v] += x; /* integer sums: exact centroids */
-      sum[2 * v + 1] += y;
-      if (x < k->x0) k->x0 = x;
-      if (y < k->y0) k->y0 = y;
-      if (x >= k->x1) k->x1 = x + 1;
-      k->y1 = y + 1; /* rows are visited in order */
+  s = GLIA_OK;
+  if (comps) {
+    glia_component *c = glia_calloc((size_t)count + 1, sizeof *c);
+    if (!c) {
+      s = glia_error(GLIA_ERR_NOMEM, "label: out of memory for %d components", count);
+      goto done;
     }
+    for (int32_t i = 0; i < count; i++) {
+      c[i].label = i + 1;
+      c[i].x0 = width;
+      c[i].y0 = height;
+    }
+    for (size_t i = 0; i < nr; i++) {
+      const run *r = &runs[i];
+      glia_component *k = &c[parent[r->label] - 1];
+      int64_t len = r->x1 - r->x0;
+      k->area += len;
+      k->cx += (double)((int64_t)(r->x0 + r->x1 - 1) * len) / 2; /* Σx over the run, exact */
+      k->cy += (double)len * r->y;
+      if (r->x0 < k->x0) k->x0 = r->x0;
+      if (r->y < k->y0) k->y0 = r->y;
+      if (r->x1 > k->x1) k->x1 = r->x1;
+      if (r->y + 1 > k->y1) k->y1 = r->y + 1;
+    }
+    for (int32_t i = 0; i < count; i++) {
+      c[i].cx /= (double)c[i].area;
+      c[i].cy /= (double)c[i].area;
+    }
+    *comps = c;
   }
-  for (int32_t i = 0; i < count; i++) {
-    c[i].cx = (double)sum[2 * (i + 1)] / (double)c[i].area;
-    c[i].cy = (double)sum[2 * (i + 1) + 1] / (double)c[i].area;
-  }
-  glia_free(sum);
-  *comps = c;
-  return GLIA_OK;
+done:
+  glia_free(runs);
+  glia_free(parent);
+  return s;
 }
 
 glia_status glia_largest_component(uint8_t *mask, int width, int height, int64_t *area,

@@ -65,6 +65,13 @@ glia_status glia_resize_u8(const uint8_t *src, int width, int height, uint8_t *d
   if (out_width < 1 || out_height < 1 || out_width > GLIA__MAX_SIDE || out_height > GLIA__MAX_SIDE)
     return glia_error(GLIA_ERR_ARGUMENT, "resize: output size %d×%d, expected 1..%d per side",
                       out_width, out_height, GLIA__MAX_SIDE);
+  return glia__resize_u8(src, (size_t)width, width, height, dst, (size_t)out_width, out_width,
+                         out_height);
+}
+
+glia_status glia__resize_u8(const uint8_t *src, size_t src_stride, int width, int height,
+                            uint8_t *dst, size_t dst_stride, int out_width, int out_height) {
+  glia_status s = GLIA_OK;
   taps tx = {0}, ty = {0};
   float *mid = glia_malloc((size_t)out_width * height * sizeof(float));
   if (!mid || taps_make(width, out_width, &tx) || taps_make(height, out_height, &ty)) {
@@ -74,7 +81,7 @@ glia_status glia_resize_u8(const uint8_t *src, int width, int height, uint8_t *d
   }
 #pragma omp parallel for schedule(static) GLIA__PAR(width, height)
   for (int y = 0; y < height; y++) {
-    const uint8_t *r = src + (size_t)y * width;
+    const uint8_t *r = src + (size_t)y * src_stride;
     float *m = mid + (size_t)y * out_width;
     for (int x = 0; x < out_width; x++) {
       float acc = 0;
@@ -85,7 +92,7 @@ glia_status glia_resize_u8(const uint8_t *src, int width, int height, uint8_t *d
   }
 #pragma omp parallel for schedule(static) GLIA__PAR(width, height)
   for (int y = 0; y < out_height; y++) {
-    uint8_t *d = dst + (size_t)y * out_width;
+    uint8_t *d = dst + (size_t)y * dst_stride;
     for (int x = 0; x < out_width; x++) {
       float acc = 0;
       for (int k = 0; k < ty.count[y]; k++)
