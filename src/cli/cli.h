@@ -51,5 +51,9 @@ void cli_progress(const cli_common *c, const char *what, size_t done, size_t tot
 int cmd_explore(int argc, char **argv);
 int cmd_phantom(int argc, char **argv);
 int cmd_preprocess(int argc, char **argv);
+int cmd_enhance(int argc, char **argv);
+int cmd_morph(int argc, char **argv);
+int cmd_snake(int argc, char **argv);
+int cmd_watershed(int argc, char **argv);
 
 #endif

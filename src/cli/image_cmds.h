@@ -22,6 +22,16 @@ void img_files_free(img_files *f);
  * NULL (message printed) on failure. */
 char *img_out_path(const char *cmd, const char *out, const char *rel, const char *suffix);
 
+/* Runs fn on every image of DATA (OpenMP over files), each writing its outputs under OUT;
+ * fn returns a glia_status (the message from glia_last_error is printed with the file).
+ * Returns CLI_OK when every file succeeded, CLI_FAILED otherwise (all files are tried). */
+typedef glia_status (*img_fn)(const char *path, const char *rel, const char *out, void *ctx);
+int img_batch(const char *cmd, const char *data, const char *out, const cli_common *c, img_fn fn,
+              void *ctx);
+
+/* Loads a file as an 8-bit gray image (caller frees). */
+glia_status img_load_gray(const char *path, glia_image_u8 **gray);
+
 /* Enhancement steps (--enhance LIST): parsed into codes, applied in order to a gray plane. */
 enum { ENH_MAX = 16 };
 int enh_parse(const char *cmd, const char *list, int *steps, int *n);

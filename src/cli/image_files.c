@@ -136,6 +136,40 @@ char *img_out_path(const char *cmd, const char *out, const char *rel, const char
   return p;
 }
 
+int img_batch(const char *cmd, const char *data, const char *out, const cli_common *c, img_fn fn,
+              void *ctx) {
+  img_files files;
+  if (img_files_list(cmd, data, &files)) return CLI_FAILED;
+  if (glia_mkdirs(out)) {
+    fprintf(stderr, "glia %s: %s\n", cmd, glia_last_error());
+    img_files_free(&files);
+    return CLI_FAILED;
+  }
+  size_t bad = 0, done = 0;
+#pragma omp parallel for schedule(dynamic) reduction(+ : bad)
+  for (size_t i = 0; i < files.n; i++) {
+    glia_status s = fn(files.path[i], files.rel[i], out, ctx);
+#pragma omp critical
+    {
+      if (s) fprintf(stderr, "glia %s: %s: %s\n", cmd, files.rel[i], glia_last_error());
+      cli_progress(c, cmd, ++done, files.n);
+    }
+    bad += s != GLIA_OK;
+  }
+  if (!c->quiet)
+    fprintf(stderr, "glia %s: %zu of %zu images written to %s\n", cmd, files.n - bad, files.n, out);
+  img_files_free(&files);
+  return bad ? CLI_FAILED : CLI_OK;
+}
+
+glia_status img_load_gray(const char *path, glia_image_u8 **gray) {
+  glia_image_u8 *img = NULL;
+  glia_status s = glia_image_load_u8(path, NULL, &img, NULL);
+  if (!s) s = glia_image_u8_to_gray(img, gray);
+  glia_image_u8_free(img);
+  return s;
+}
+
 enum {
   ENH_DENOISE,
   ENH_GAUSSIAN,
@@ -146,15 +180,21 @@ enum {
   ENH_GAMMA,
   ENH_SHARPEN,
   ENH_MINMAX,
+  ENH_SOBEL,
+  ENH_SCHARR,
+  ENH_CANNY,
+  ENH_LOG,
+  ENH_ENTROPY,
   ENH_COUNT
 };
-static const char *const enh_names[ENH_COUNT] = {"denoise", "gaussian", "bilateral",
-                                                 "clahe",   "equalize", "musica",
-                                                 "gamma",   "sharpen",  "minmax"};
+static const char *const enh_names[ENH_COUNT] = {
+    "denoise", "gaussian", "bilateral", "clahe",  "equalize", "musica", "gamma",
+    "sharpen", "minmax",   "sobel",     "scharr", "canny",    "log",    "entropy"};
 const char *const enh_help =
     "denoise (median 3×3), gaussian (σ 1), bilateral (d 5, σ 50/50), clahe (clip 2, 8×8),\n"
     "    equalize, musica (6 levels, p 0.7), gamma (0.8), sharpen (unsharp σ 1, amount 1),\n"
-    "    minmax (stretch the head's range to 0..255)";
+    "    minmax (stretch to 0..255), sobel, scharr (gradient magnitude / 4), canny (50, 150),\n"
+    "    log (|Laplacian of Gaussian σ 2| × 4), entropy (disk radius 5, bits × 32)";
 
 const char *enh_name(int step) { return step >= 0 && step < ENH_COUNT ? enh_names[step] : "?"; }
 
@@ -211,6 +251,39 @@ glia_status enh_apply(int step, uint8_t *g, int w, int h, const uint8_t *mask) {
       int v = g[i] < lo ? lo : g[i] > hi ? hi : g[i];
       g[i] = (uint8_t)((v - lo) * 255 / (hi - lo));
     }
+    break;
+  }
+  case ENH_SOBEL:
+  case ENH_SCHARR:
+    s = glia_gradient_magnitude_u8(g, tmp, w, h, step == ENH_SCHARR,
+                                   step == ENH_SCHARR ? 1.0 / 16 : 0.25);
+    if (!s) memcpy(g, tmp, n);
+    break;
+  case ENH_CANNY:
+    s = glia_canny_u8(g, tmp, w, h, 50, 150);
+    if (!s) memcpy(g, tmp, n);
+    break;
+  case ENH_LOG:
+  case ENH_ENTROPY: {
+    float *f = calloc(n, sizeof(float)), *o = calloc(n, sizeof(float));
+    if (!f || !o)
+      s = glia_error(GLIA_ERR_NOMEM, "enhance: out of memory");
+    else if (step == ENH_LOG) {
+      for (size_t i = 0; i < n; i++) f[i] = g[i];
+      s = glia_log_f32(f, o, w, h, 2.0);
+      for (size_t i = 0; !s && i < n; i++) {
+        float v = 4 * (o[i] < 0 ? -o[i] : o[i]);
+        g[i] = (uint8_t)(v > 255 ? 255 : v + 0.5f);
+      }
+    } else {
+      s = glia_entropy_u8(g, o, w, h, 5);
+      for (size_t i = 0; !s && i < n; i++) {
+        float v = 32 * o[i];
+        g[i] = (uint8_t)(v > 255 ? 255 : v + 0.5f);
+      }
+    }
+    free(f);
+    free(o);
     break;
   }
   default: s = glia_error(GLIA_ERR_ARGUMENT, "enhance: unknown step %d", step);

@@ -15,6 +15,10 @@ static const cli_command commands[] = {
     {"phantom", cmd_phantom, "write a small synthetic data set with known answers"},
     {"version", cmd_version, "print the version"},
     {"preprocess", cmd_preprocess, "clean, crop and enhance images (keeps the class layout)"},
+    {"enhance", cmd_enhance, "filters and contrast steps (CLAHE, MUSICA, edges, entropy...)"},
+    {"morph", cmd_morph, "erosion, dilation, opening, closing, top-hat, gradient"},
+    {"snake", cmd_snake, "morphological snakes: Chan-Vese (acwe) or geodesic (gac)"},
+    {"watershed", cmd_watershed, "marker watershed with coloured regions"},
 };
 
 static void usage(FILE *f) {
