@@ -12,5 +12,6 @@
 #include "glia/musica.h"
 #include "glia/crop.h"
 #include "glia/snake.h"
+#include "glia/skull.h"
 #include "glia/watershed.h"
 #endif

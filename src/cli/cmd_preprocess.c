@@ -9,13 +9,13 @@
 
 typedef struct pp_opts {
   const char *out;
-  int size, clean, panels;
+  int size, clean, panels, skull;
   glia_crop_opts crop;
   int steps[ENH_MAX], nsteps;
 } pp_opts;
 
 typedef struct pp_row {
-  char steps[160], outliers[96], error[320];
+  char steps[160], outliers[256], error[320];
   glia_crop_result crop;
   int ok;
   uint8_t *thumbs; /* before | after, THUMB×THUMB each, for the panels */
@@ -35,6 +35,8 @@ static void usage(FILE *f) {
           "                        the short side)\n"
           "  --offset C            soft crop: adaptive threshold offset (default -2)\n"
           "  --clean               remove white background, bright frame and marks first\n"
+          "  --skull-strip         keep only the brain (after cropping); skipped, with the\n"
+          "                        reason in the CSV, when its quality check fails\n"
           "  --enhance LIST        comma-separated steps, applied in order after cropping:\n"
           "    %s\n"
           "  --panels N            before/after rows in OUT/panels.png (default 8; 0: none)\n"
@@ -88,6 +90,28 @@ static void process(const char *path, const char *rel, const pp_opts *o, pp_row 
   if (o->size)
     len += (size_t)snprintf(r->steps + len, sizeof r->steps - len, "%sresize%d", len ? "+" : "",
                             o->size);
+  if (o->skull) {
+    uint8_t *m = malloc((size_t)out->width * out->height);
+    glia_skull_report sr;
+    if (!m) {
+      s = glia_error(GLIA_ERR_NOMEM, "out of memory");
+      goto fail;
+    }
+    s = glia_skull_strip(out->data, out->width, out->height, NULL, m, &sr);
+    if (s == GLIA_OK && sr.ok) {
+      for (size_t i = 0; i < (size_t)out->width * out->height; i++)
+        if (!m[i]) out->data[i] = 0;
+      len +=
+          (size_t)snprintf(r->steps + len, sizeof r->steps - len, "%sskull-strip", len ? "+" : "");
+    } else {
+      /* The quality check failed (or no head): the skull stays, the reason is recorded. */
+      size_t ol = strlen(r->outliers);
+      snprintf(r->outliers + ol, sizeof r->outliers - ol, "%sskull strip skipped: %s",
+               ol ? ";" : "", s ? glia_last_error() : sr.reason);
+      s = GLIA_OK;
+    }
+    free(m);
+  }
   for (int k = 0; k < o->nsteps; k++) {
     if ((s = enh_apply(o->steps[k], out->data, out->width, out->height, NULL))) goto fail;
     len += (size_t)snprintf(r->steps + len, sizeof r->steps - len, "%s%s", len ? "+" : "",
@@ -190,7 +214,8 @@ enum {
   OPT_OFFSET,
   OPT_CLEAN,
   OPT_ENHANCE,
-  OPT_PANELS
+  OPT_PANELS,
+  OPT_SKULL
 };
 
 static int parse(int argc, char **argv, pp_opts *o, cli_common *c, const char **data) {
@@ -203,6 +228,7 @@ static int parse(int argc, char **argv, pp_opts *o, cli_common *c, const char **
                                         {"clean", no_argument, NULL, OPT_CLEAN},
                                         {"enhance", required_argument, NULL, OPT_ENHANCE},
                                         {"panels", required_argument, NULL, OPT_PANELS},
+                                        {"skull-strip", no_argument, NULL, OPT_SKULL},
                                         CLI_COMMON_LONG_OPTIONS,
                                         {NULL, 0, NULL, 0}};
   long v;
@@ -244,6 +270,7 @@ static int parse(int argc, char **argv, pp_opts *o, cli_common *c, const char **
                                optarg);
       break;
     case OPT_CLEAN: o->clean = 1; break;
+    case OPT_SKULL: o->skull = 1; break;
     case OPT_ENHANCE:
       if (enh_parse("preprocess", optarg, o->steps, &o->nsteps)) return CLI_USAGE;
       break;
@@ -262,7 +289,7 @@ static int parse(int argc, char **argv, pp_opts *o, cli_common *c, const char **
 }
 
 int cmd_preprocess(int argc, char **argv) {
-  pp_opts o = {NULL, 256, 0, 8, GLIA_CROP_DEFAULTS, {0}, 0};
+  pp_opts o = {NULL, 256, 0, 8, 0, GLIA_CROP_DEFAULTS, {0}, 0};
   cli_common c = {0, 0};
   const char *data = NULL;
   int rc = parse(argc, argv, &o, &c, &data);
