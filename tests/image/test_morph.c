@@ -79,7 +79,7 @@ static void test_labels_and_stats_identical_to_scipy(void **state) {
   (void)state;
   glia_image_u8 *shapes = fx_load("shapes.png", 1);
   for (int conn = 4; conn <= 8; conn += 4) {
-    char name[32];
+    char name[64];
     snprintf(name, sizeof name, "label%d.png", conn);
     glia_image_u8 *ref = fx_load(name, 1);
     int32_t labels[N], n = 0;
