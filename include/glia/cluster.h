@@ -185,8 +185,8 @@ GLIA_API const char *glia_cluster_color_name(int index);
 
 /* Paints a label map (width·height labels) into a new RGB image: label l >= 0 gets
  * glia_cluster_color(l), negative labels (outside the mask) black. Caller frees. */
-GLIA_API glia_status glia_labels_colorize(const int32_t *labels, int width, int height,
-                                          glia_image_u8 **out);
+GLIA_API glia_status glia_cluster_colorize(const int32_t *labels, int width, int height,
+                                           glia_image_u8 **out);
 
 /* Blends the colours over a grey image (1 channel, same size): out = (1−alpha)·grey +
  * alpha·colour where label >= 0, grey elsewhere. alpha in [0,1]. Caller frees. */

@@ -6,4 +6,13 @@
 #include "glia/file.h"
 #include "glia/image.h"
 #include "glia/version.h"
+#include "glia/filter.h"
+#include "glia/threshold.h"
+#include "glia/morph.h"
+#include "glia/clahe.h"
+#include "glia/musica.h"
+#include "glia/crop.h"
+#include "glia/snake.h"
+#include "glia/skull.h"
+#include "glia/watershed.h"
 #endif

@@ -53,5 +53,10 @@ int cmd_explore(int argc, char **argv);
 int cmd_phantom(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_preprocess(int argc, char **argv);
+int cmd_enhance(int argc, char **argv);
+int cmd_morph(int argc, char **argv);
+int cmd_snake(int argc, char **argv);
+int cmd_watershed(int argc, char **argv);
 
 #endif

@@ -310,7 +310,7 @@ static glia_status write_maps(const cluster_args *a, image_job *j, const glia_cl
   if (!png || !cmap || !best || !pl || !pm || !po || !pc) goto done;
   for (size_t i = 0; i < n; i++) png[i] = r->labels[i] < 0 ? 255 : r->labels[i];
   if ((s = glia_labels_save_png(pl, png, r->width, r->height))) goto done;
-  if ((s = glia_labels_colorize(r->labels, r->width, r->height, &col))) goto done;
+  if ((s = glia_cluster_colorize(r->labels, r->width, r->height, &col))) goto done;
   if ((s = glia_image_u8_save_png(pm, col))) goto done;
   if ((s = glia_labels_overlay(gray, r->labels, 0.5, &ov))) goto done;
   if ((s = glia_image_u8_save_png(po, ov))) goto done;

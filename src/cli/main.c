@@ -13,6 +13,11 @@ static int cmd_version(int argc, char **argv) {
 static const cli_command commands[] = {
     {"explore", cmd_explore, "counts, sizes, duplicates, outliers, histograms and CDFs"},
     {"phantom", cmd_phantom, "write a small synthetic data set with known answers"},
+    {"preprocess", cmd_preprocess, "clean, crop and enhance images (keeps the class layout)"},
+    {"enhance", cmd_enhance, "filters and contrast steps (CLAHE, MUSICA, edges, entropy...)"},
+    {"morph", cmd_morph, "erosion, dilation, opening, closing, top-hat, gradient"},
+    {"snake", cmd_snake, "morphological snakes: Chan-Vese (acwe) or geodesic (gac)"},
+    {"watershed", cmd_watershed, "marker watershed with coloured regions"},
     {"cluster", cmd_cluster,
      "k-means intensity clusters, metric curves, colour masks, tumor candidates"},
     {"predict", cmd_predict, "run a model (e.g. ResNet-18 with PyTorch weights) on images"},

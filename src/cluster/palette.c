@@ -46,8 +46,8 @@ void glia_cluster_color(int index, uint8_t rgb[3]) {
   rgb[2] = (uint8_t)lround(b * 255);
 }
 
-glia_status glia_labels_colorize(const int32_t *labels, int width, int height,
-                                 glia_image_u8 **out) {
+glia_status glia_cluster_colorize(const int32_t *labels, int width, int height,
+                                  glia_image_u8 **out) {
   if (!labels || !out) return glia_error(GLIA_ERR_ARGUMENT, "colorize: NULL argument");
   *out = glia_image_u8_new(width, height, 3);
   if (!*out) return GLIA_ERR_NOMEM;

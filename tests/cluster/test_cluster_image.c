@@ -166,7 +166,7 @@ static void test_palette_is_the_study_order(void **state) {
   }
   int32_t labels[4] = {0, 9, -1, 3};
   glia_image_u8 *c;
-  assert_int_equal(glia_labels_colorize(labels, 2, 2, &c), GLIA_OK);
+  assert_int_equal(glia_cluster_colorize(labels, 2, 2, &c), GLIA_OK);
   assert_memory_equal(c->data + 3, want[9], 3);
   assert_memory_equal(c->data + 6, want[0], 3);
   glia_image_u8 *g = glia_image_u8_new(2, 2, 1), *ov;

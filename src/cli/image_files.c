@@ -1,0 +1,293 @@
+/* Image commands: listing image files under a folder, output paths, enhancement steps. */
+#include <ctype.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/image_cmds.h"
+
+static int has_image_ext(const char *name) {
+  const char *dot = strrchr(name, '.');
+  if (!dot) return 0;
+  char e[8];
+  size_t i = 0;
+  for (dot++; *dot && i < sizeof e - 1; dot++) e[i++] = (char)tolower((unsigned char)*dot);
+  e[i] = 0;
+  return !*dot && (!strcmp(e, "jpg") || !strcmp(e, "jpeg") || !strcmp(e, "png") ||
+                   !strcmp(e, "tif") || !strcmp(e, "tiff"));
+}
+
+static int push(img_files *f, size_t *cap, const char *path, const char *rel) {
+  if (f->n == *cap) {
+    size_t nc = *cap ? 2 * *cap : 64;
+    char **p = realloc(f->path, nc * sizeof *p), **r;
+    if (!p) return -1;
+    f->path = p;
+    r = realloc(f->rel, nc * sizeof *r);
+    if (!r) return -1;
+    f->rel = r;
+    *cap = nc;
+  }
+  f->path[f->n] = strdup(path);
+  f->rel[f->n] = strdup(rel);
+  if (!f->path[f->n] || !f->rel[f->n]) return -1;
+  f->n++;
+  return 0;
+}
+
+static int walk(img_files *f, size_t *cap, const char *dir, const char *rel, int depth) {
+  if (depth > 32) return 0;
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  struct dirent *e;
+  int rc = 0;
+  while (!rc && (e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    size_t nl = strlen(dir) + strlen(e->d_name) + 2, rl = strlen(rel) + strlen(e->d_name) + 2;
+    char *p = malloc(nl), *r = malloc(rl);
+    if (!p || !r) {
+      free(p);
+      free(r);
+      rc = -1;
+      break;
+    }
+    snprintf(p, nl, "%s/%s", dir, e->d_name);
+    snprintf(r, rl, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+    struct stat st;
+    if (stat(p, &st) == 0) {
+      if (S_ISDIR(st.st_mode))
+        rc = walk(f, cap, p, r, depth + 1);
+      else if (S_ISREG(st.st_mode) && has_image_ext(e->d_name))
+        rc = push(f, cap, p, r);
+    }
+    free(p);
+    free(r);
+  }
+  closedir(d);
+  return rc;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int img_files_list(const char *cmd, const char *data, img_files *out) {
+  memset(out, 0, sizeof *out);
+  struct stat st;
+  if (stat(data, &st) != 0) {
+    fprintf(stderr, "glia %s: %s: no such file or folder\n", cmd, data);
+    return -1;
+  }
+  size_t cap = 0;
+  if (!S_ISDIR(st.st_mode)) {
+    const char *base = strrchr(data, '/');
+    if (push(out, &cap, data, base ? base + 1 : data)) goto nomem;
+    return 0;
+  }
+  if (walk(out, &cap, data, "", 0)) goto nomem;
+  /* Sort by relative path, moving each path with its rel. */
+  struct pair {
+    char *rel, *path;
+  } *pr = malloc(out->n * sizeof *pr + 1);
+  if (!pr) goto nomem;
+  for (size_t i = 0; i < out->n; i++) pr[i] = (struct pair){out->rel[i], out->path[i]};
+  qsort(pr, out->n, sizeof *pr, cmp_str); /* rel is the first member */
+  for (size_t i = 0; i < out->n; i++) out->rel[i] = pr[i].rel, out->path[i] = pr[i].path;
+  free(pr);
+  if (!out->n) {
+    fprintf(stderr, "glia %s: %s: no image files (.jpg .jpeg .png .tif .tiff) found\n", cmd, data);
+    return -1;
+  }
+  return 0;
+nomem:
+  fprintf(stderr, "glia %s: out of memory listing %s\n", cmd, data);
+  img_files_free(out);
+  return -1;
+}
+
+void img_files_free(img_files *f) {
+  for (size_t i = 0; i < f->n; i++) {
+    free(f->path[i]);
+    free(f->rel[i]);
+  }
+  free(f->path);
+  free(f->rel);
+  memset(f, 0, sizeof *f);
+}
+
+char *img_out_path(const char *cmd, const char *out, const char *rel, const char *suffix) {
+  size_t n = strlen(out) + strlen(rel) + strlen(suffix) + 2;
+  char *p = malloc(n);
+  if (!p) return NULL;
+  snprintf(p, n, "%s/%s", out, rel);
+  char *slash = strrchr(p, '/'), *dot = strrchr(p, '.');
+  if (dot && dot > slash) *dot = 0;
+  strcat(p, suffix);
+  slash = strrchr(p, '/');
+  *slash = 0;
+  glia_status s = glia_mkdirs(p);
+  *slash = '/';
+  if (s) {
+    fprintf(stderr, "glia %s: %s\n", cmd, glia_last_error());
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+int img_batch(const char *cmd, const char *data, const char *out, const cli_common *c, img_fn fn,
+              void *ctx) {
+  img_files files;
+  if (img_files_list(cmd, data, &files)) return CLI_FAILED;
+  if (glia_mkdirs(out)) {
+    fprintf(stderr, "glia %s: %s\n", cmd, glia_last_error());
+    img_files_free(&files);
+    return CLI_FAILED;
+  }
+  size_t bad = 0, done = 0;
+#pragma omp parallel for schedule(dynamic) reduction(+ : bad)
+  for (size_t i = 0; i < files.n; i++) {
+    glia_status s = fn(files.path[i], files.rel[i], out, ctx);
+#pragma omp critical
+    {
+      if (s) fprintf(stderr, "glia %s: %s: %s\n", cmd, files.rel[i], glia_last_error());
+      cli_progress(c, cmd, ++done, files.n);
+    }
+    bad += s != GLIA_OK;
+  }
+  if (!c->quiet)
+    fprintf(stderr, "glia %s: %zu of %zu images written to %s\n", cmd, files.n - bad, files.n, out);
+  img_files_free(&files);
+  return bad ? CLI_FAILED : CLI_OK;
+}
+
+glia_status img_load_gray(const char *path, glia_image_u8 **gray) {
+  glia_image_u8 *img = NULL;
+  glia_status s = glia_image_load_u8(path, NULL, &img, NULL);
+  if (!s) s = glia_image_u8_to_gray(img, gray);
+  glia_image_u8_free(img);
+  return s;
+}
+
+enum {
+  ENH_DENOISE,
+  ENH_GAUSSIAN,
+  ENH_BILATERAL,
+  ENH_CLAHE,
+  ENH_EQUALIZE,
+  ENH_MUSICA,
+  ENH_GAMMA,
+  ENH_SHARPEN,
+  ENH_MINMAX,
+  ENH_SOBEL,
+  ENH_SCHARR,
+  ENH_CANNY,
+  ENH_LOG,
+  ENH_ENTROPY,
+  ENH_COUNT
+};
+static const char *const enh_names[ENH_COUNT] = {
+    "denoise", "gaussian", "bilateral", "clahe",  "equalize", "musica", "gamma",
+    "sharpen", "minmax",   "sobel",     "scharr", "canny",    "log",    "entropy"};
+const char *const enh_help =
+    "denoise (median 3×3), gaussian (σ 1), bilateral (d 5, σ 50/50), clahe (clip 2, 8×8),\n"
+    "    equalize, musica (6 levels, p 0.7), gamma (0.8), sharpen (unsharp σ 1, amount 1),\n"
+    "    minmax (stretch to 0..255), sobel, scharr (gradient magnitude / 4), canny (50, 150),\n"
+    "    log (|Laplacian of Gaussian σ 2| × 4), entropy (disk radius 5, bits × 32)";
+
+const char *enh_name(int step) { return step >= 0 && step < ENH_COUNT ? enh_names[step] : "?"; }
+
+int enh_parse(const char *cmd, const char *list, int *steps, int *n) {
+  *n = 0;
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", list);
+  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    int k = -1;
+    for (int i = 0; i < ENH_COUNT; i++)
+      if (!strcmp(t, enh_names[i])) k = i;
+    if (k < 0) {
+      cli_usage_error(cmd, "--enhance: unknown step '%s' (known: %s)", t, enh_help);
+      return -1;
+    }
+    if (*n == ENH_MAX) {
+      cli_usage_error(cmd, "--enhance: more than %d steps", ENH_MAX);
+      return -1;
+    }
+    steps[(*n)++] = k;
+  }
+  return 0;
+}
+
+glia_status enh_apply(int step, uint8_t *g, int w, int h, const uint8_t *mask) {
+  size_t n = (size_t)w * h;
+  uint8_t *tmp = malloc(n);
+  if (!tmp) return glia_error(GLIA_ERR_NOMEM, "enhance: out of memory");
+  glia_status s = GLIA_OK;
+  glia_clahe_opts co = GLIA_CLAHE_DEFAULTS;
+  switch (step) {
+  case ENH_DENOISE:
+    s = glia_median_blur_u8(g, tmp, w, h, 3);
+    if (!s) memcpy(g, tmp, n);
+    break;
+  case ENH_GAUSSIAN: s = glia_gaussian_blur_u8(g, g, w, h, 0, 1.0); break;
+  case ENH_BILATERAL:
+    s = glia_bilateral_u8(g, tmp, w, h, 5, 50, 50);
+    if (!s) memcpy(g, tmp, n);
+    break;
+  case ENH_CLAHE: s = glia_clahe_u8(g, g, w, h, &co); break;
+  case ENH_EQUALIZE: s = glia_equalize_hist_u8(g, g, w, h); break;
+  case ENH_MUSICA: s = glia_musica_u8(g, g, w, h, NULL); break;
+  case ENH_GAMMA: s = glia_gamma_u8(g, g, w, h, 0.8); break;
+  case ENH_SHARPEN:
+    s = glia_unsharp_u8(g, tmp, w, h, 1.0, 1.0);
+    if (!s) memcpy(g, tmp, n);
+    break;
+  case ENH_MINMAX: {
+    int lo = 255, hi = 0;
+    for (size_t i = 0; i < n; i++)
+      if (!mask || mask[i]) lo = g[i] < lo ? g[i] : lo, hi = g[i] > hi ? g[i] : hi;
+    for (size_t i = 0; hi > lo && i < n; i++) {
+      int v = g[i] < lo ? lo : g[i] > hi ? hi : g[i];
+      g[i] = (uint8_t)((v - lo) * 255 / (hi - lo));
+    }
+    break;
+  }
+  case ENH_SOBEL:
+  case ENH_SCHARR:
+    s = glia_gradient_magnitude_u8(g, tmp, w, h, step == ENH_SCHARR,
+                                   step == ENH_SCHARR ? 1.0 / 16 : 0.25);
+    if (!s) memcpy(g, tmp, n);
+    break;
+  case ENH_CANNY:
+    s = glia_canny_u8(g, tmp, w, h, 50, 150);
+    if (!s) memcpy(g, tmp, n);
+    break;
+  case ENH_LOG:
+  case ENH_ENTROPY: {
+    float *f = calloc(n, sizeof(float)), *o = calloc(n, sizeof(float));
+    if (!f || !o)
+      s = glia_error(GLIA_ERR_NOMEM, "enhance: out of memory");
+    else if (step == ENH_LOG) {
+      for (size_t i = 0; i < n; i++) f[i] = g[i];
+      s = glia_log_f32(f, o, w, h, 2.0);
+      for (size_t i = 0; !s && i < n; i++) {
+        float v = 4 * (o[i] < 0 ? -o[i] : o[i]);
+        g[i] = (uint8_t)(v > 255 ? 255 : v + 0.5f);
+      }
+    } else {
+      s = glia_entropy_u8(g, o, w, h, 5);
+      for (size_t i = 0; !s && i < n; i++) {
+        float v = 32 * o[i];
+        g[i] = (uint8_t)(v > 255 ? 255 : v + 0.5f);
+      }
+    }
+    free(f);
+    free(o);
+    break;
+  }
+  default: s = glia_error(GLIA_ERR_ARGUMENT, "enhance: unknown step %d", step);
+  }
+  free(tmp);
+  return s;
+}

@@ -1,0 +1,118 @@
+/* Grey reconstruction by dilation, 8-connected, by L. Vincent's hybrid algorithm
+ * ("Morphological grayscale reconstruction in image analysis", IEEE TIP 1993): one raster
+ * and one anti-raster scan, then a FIFO queue propagates what the scans missed. */
+#include <math.h>
+
+#include "glia/morph.h"
+#include "image/internal.h"
+
+static inline float maxf(float a, float b) { return a > b ? a : b; }
+static inline float minf(float a, float b) { return a < b ? a : b; }
+
+glia_status glia_reconstruct_f32(const float *marker, const float *mask, float *out, int width,
+                                 int height) {
+  glia_status s = glia__check_plane("reconstruction", marker, out, width, height);
+  if (s) return s;
+  if (!mask) return glia_error(GLIA_ERR_ARGUMENT, "reconstruction: NULL mask");
+  size_t n = (size_t)width * height;
+  int32_t *queue = glia_malloc(n * sizeof(int32_t));
+  if (!queue) return glia_error(GLIA_ERR_NOMEM, "reconstruction: out of memory");
+  float *J = out;
+  const float *I = mask;
+  for (size_t i = 0; i < n; i++) J[i] = minf(marker[i], I[i]);
+  int W = width, H = height;
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      size_t p = (size_t)y * W + x;
+      float m = J[p];
+      if (x) m = maxf(m, J[p - 1]);
+      if (y) {
+        m = maxf(m, J[p - W]);
+        if (x) m = maxf(m, J[p - W - 1]);
+        if (x + 1 < W) m = maxf(m, J[p - W + 1]);
+      }
+      J[p] = minf(m, I[p]);
+    }
+  size_t head = 0, tail = 0;
+  for (int y = H - 1; y >= 0; y--)
+    for (int x = W - 1; x >= 0; x--) {
+      size_t p = (size_t)y * W + x;
+      float m = J[p];
+      if (x + 1 < W) m = maxf(m, J[p + 1]);
+      if (y + 1 < H) {
+        m = maxf(m, J[p + W]);
+        if (x + 1 < W) m = maxf(m, J[p + W + 1]);
+        if (x) m = maxf(m, J[p + W - 1]);
+      }
+      J[p] = minf(m, I[p]);
+      /* Queue p when a later-scanned neighbour could still be raised from it. */
+      int push = 0;
+      if (x + 1 < W && J[p + 1] < J[p] && J[p + 1] < I[p + 1]) push = 1;
+      if (y + 1 < H) {
+        size_t q = p + W;
+        if (J[q] < J[p] && J[q] < I[q]) push = 1;
+        if (x + 1 < W && J[q + 1] < J[p] && J[q + 1] < I[q + 1]) push = 1;
+        if (x && J[q - 1] < J[p] && J[q - 1] < I[q - 1]) push = 1;
+      }
+      if (push) queue[tail++] = (int32_t)p;
+    }
+  /* FIFO propagation. A pixel may be raised again after it left the queue, so it may come
+   * back; the in-queue flag keeps at most one copy waiting, so a ring of n slots suffices. */
+  uint8_t *inq = glia_calloc(n, 1);
+  if (!inq) {
+    glia_free(queue);
+    return glia_error(GLIA_ERR_NOMEM, "reconstruction: out of memory");
+  }
+  for (size_t i = 0; i < tail; i++) inq[queue[i]] = 1;
+  size_t count = tail;
+  tail %= n;
+  while (count) {
+    int32_t p = queue[head];
+    head = (head + 1) % n;
+    count--;
+    inq[p] = 0;
+    int x = p % W, y = p / W;
+    for (int dy = -1; dy <= 1; dy++)
+      for (int dx = -1; dx <= 1; dx++) {
+        int xx = x + dx, yy = y + dy;
+        if ((!dx && !dy) || xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
+        size_t q = (size_t)yy * W + xx;
+        if (J[q] < J[p] && I[q] != J[q]) {
+          J[q] = minf(J[p], I[q]);
+          if (!inq[q]) {
+            inq[q] = 1;
+            queue[tail] = (int32_t)q;
+            tail = (tail + 1) % n;
+            count++;
+          }
+        }
+      }
+  }
+  glia_free(inq);
+  glia_free(queue);
+  return GLIA_OK;
+}
+
+glia_status glia_h_maxima_f32(const float *src, uint8_t *out, int width, int height, double h) {
+  glia_status s = glia__check_plane("h-maxima", src, out, width, height);
+  if (s) return s;
+  if (!(h > 0) || !isfinite(h))
+    return glia_error(GLIA_ERR_ARGUMENT, "h-maxima: h %g, expected > 0", h);
+  size_t n = (size_t)width * height;
+  float lo = src[0], hi = src[0];
+  for (size_t i = 1; i < n; i++) lo = minf(lo, src[i]), hi = maxf(hi, src[i]);
+  if (h > (double)hi - lo) {
+    for (size_t i = 0; i < n; i++) out[i] = 0;
+    return GLIA_OK;
+  }
+  float *shift = glia_malloc(n * sizeof(float));
+  if (!shift) return glia_error(GLIA_ERR_NOMEM, "h-maxima: out of memory");
+  /* skimage subtracts h plus twice float32's resolution (1e-6) times |value|, so plateaus at
+   * exactly h above their surroundings count as maxima despite rounding. */
+  for (size_t i = 0; i < n; i++) shift[i] = (float)(src[i] - h - 2e-6 * fabsf(src[i]));
+  s = glia_reconstruct_f32(shift, src, shift, width, height);
+  if (!s)
+    for (size_t i = 0; i < n; i++) out[i] = (double)(src[i] - shift[i]) >= h;
+  glia_free(shift);
+  return s;
+}

@@ -1,0 +1,108 @@
+/* Resizing of 8-bit planes: area averaging when shrinking (OpenCV INTER_AREA), bilinear when
+ * enlarging (OpenCV INTER_LINEAR, pixel centres aligned: x_src = (x + 0.5)·scale − 0.5).
+ * Separable: each axis gets a list of (source index, weight) taps per output index. */
+#include <math.h>
+
+#include "glia/filter.h"
+#include "image/internal.h"
+
+typedef struct taps {
+  int *start, *count; /* per output index: first tap, number of taps */
+  int *idx;
+  float *w;
+} taps;
+
+static void taps_free(taps *t) {
+  glia_free(t->start);
+  glia_free(t->count);
+  glia_free(t->idx);
+  glia_free(t->w);
+}
+
+static int taps_make(int in, int out, taps *t) {
+  double scale = (double)in / out;
+  int max = scale > 1 ? (int)ceil(scale) + 2 : 2;
+  t->start = glia_malloc((size_t)out * sizeof(int));
+  t->count = glia_malloc((size_t)out * sizeof(int));
+  t->idx = glia_malloc((size_t)out * max * sizeof(int));
+  t->w = glia_malloc((size_t)out * max * sizeof(float));
+  if (!t->start || !t->count || !t->idx || !t->w) return -1;
+  for (int o = 0; o < out; o++) {
+    int base = o * max, n = 0;
+    t->start[o] = base;
+    if (scale > 1) {
+      double a = o * scale, b = a + scale;
+      for (int i = (int)floor(a); i < b && i < in; i++) {
+        double lo = i > a ? i : a, hi = i + 1 < b ? i + 1 : b;
+        if (hi - lo <= 1e-12) continue;
+        t->idx[base + n] = i;
+        t->w[base + n++] = (float)((hi - lo) / scale);
+      }
+    } else {
+      double f = (o + 0.5) * scale - 0.5;
+      int i = (int)floor(f);
+      double w = f - i;
+      if (i < 0) i = 0, w = 0;
+      if (i >= in - 1) i = in - 1, w = 0;
+      t->idx[base] = i;
+      t->w[base] = (float)(1 - w);
+      n = 1;
+      if (w > 0) {
+        t->idx[base + 1] = i + 1;
+        t->w[base + 1] = (float)w;
+        n = 2;
+      }
+    }
+    t->count[o] = n;
+  }
+  return 0;
+}
+
+glia_status glia_resize_u8(const uint8_t *src, int width, int height, uint8_t *dst, int out_width,
+                           int out_height) {
+  glia_status s = glia__check_plane("resize", src, dst, width, height);
+  if (s) return s;
+  if (out_width < 1 || out_height < 1 || out_width > GLIA__MAX_SIDE || out_height > GLIA__MAX_SIDE)
+    return glia_error(GLIA_ERR_ARGUMENT, "resize: output size %d×%d, expected 1..%d per side",
+                      out_width, out_height, GLIA__MAX_SIDE);
+  return glia__resize_u8(src, (size_t)width, width, height, dst, (size_t)out_width, out_width,
+                         out_height);
+}
+
+glia_status glia__resize_u8(const uint8_t *src, size_t src_stride, int width, int height,
+                            uint8_t *dst, size_t dst_stride, int out_width, int out_height) {
+  glia_status s = GLIA_OK;
+  taps tx = {0}, ty = {0};
+  float *mid = glia_malloc((size_t)out_width * height * sizeof(float));
+  if (!mid || taps_make(width, out_width, &tx) || taps_make(height, out_height, &ty)) {
+    s = glia_error(GLIA_ERR_NOMEM, "resize: out of memory for %d×%d → %d×%d", width, height,
+                   out_width, out_height);
+    goto done;
+  }
+#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
+  for (int y = 0; y < height; y++) {
+    const uint8_t *r = src + (size_t)y * src_stride;
+    float *m = mid + (size_t)y * out_width;
+    for (int x = 0; x < out_width; x++) {
+      float acc = 0;
+      for (int k = 0; k < tx.count[x]; k++)
+        acc += tx.w[tx.start[x] + k] * r[tx.idx[tx.start[x] + k]];
+      m[x] = acc;
+    }
+  }
+#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
+  for (int y = 0; y < out_height; y++) {
+    uint8_t *d = dst + (size_t)y * dst_stride;
+    for (int x = 0; x < out_width; x++) {
+      float acc = 0;
+      for (int k = 0; k < ty.count[y]; k++)
+        acc += ty.w[ty.start[y] + k] * mid[(size_t)ty.idx[ty.start[y] + k] * out_width + x];
+      d[x] = glia__sat_u8f(acc);
+    }
+  }
+done:
+  taps_free(&tx);
+  taps_free(&ty);
+  glia_free(mid);
+  return s;
+}

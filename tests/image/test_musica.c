@@ -1,0 +1,77 @@
+/* Pyramids against cv2.pyrDown/pyrUp fixtures (gen_image.py) and MUSICA's properties. */
+#include "fixture.h"
+#include "glia/musica.h"
+
+#define W 64
+#define H 48
+#define N (W * H)
+
+static void test_pyramid_matches_opencv(void **state) {
+  (void)state;
+  glia_image_u8 *tex = fx_load("tex64.png", 1);
+  float in[N], down[N / 4], up[N];
+  for (int i = 0; i < N; i++) in[i] = tex->data[i];
+  float *rd = fx_raw("pyrdown.f32", sizeof down), *ru = fx_raw("pyrup.f32", sizeof up);
+  assert_int_equal(glia_pyr_down_f32(in, W, H, down), GLIA_OK);
+  /* Same taps and borders in float32; values up to 255: 1e-3 covers summation order. */
+  assert_true(fx_maxdiff_f32(down, rd, N / 4) < 1e-3);
+  assert_int_equal(glia_pyr_up_f32(rd, W / 2, H / 2, up, W, H), GLIA_OK);
+  assert_true(fx_maxdiff_f32(up, ru, N) < 1e-3);
+  glia_free(rd);
+  glia_free(ru);
+  glia_image_u8_free(tex);
+}
+
+static void test_musica_without_amplification_is_identity(void **state) {
+  (void)state;
+  /* Odd sizes exercise the pyrUp "2n − 1" path at every level. */
+  enum { w = 77, h = 53 };
+  static float in[w * h], out[w * h];
+  for (int i = 0; i < w * h; i++) in[i] = (float)((i * 2654435761u) % 1000) / 1000.f;
+  glia_musica_opts o = GLIA_MUSICA_DEFAULTS;
+  o.amplify = 0;
+  assert_int_equal(glia_musica_f32(in, out, w, h, &o), GLIA_OK);
+  /* L = G − up(G'), G = L + up(G'): exact up to float rounding of values in [0, 1]. */
+  assert_true(fx_maxdiff_f32(in, out, w * h) < 1e-5);
+  o.amplify = 1;
+  o.power = 1;
+  o.gain = 1;
+  assert_int_equal(glia_musica_f32(in, out, w, h, &o), GLIA_OK);
+  assert_true(fx_maxdiff_f32(in, out, w * h) < 1e-5); /* the curve is y = x then */
+}
+
+static void test_musica_amplifies_detail_contrast(void **state) {
+  (void)state;
+  glia_image_u8 *tex = fx_load("tex64.png", 1);
+  uint8_t out[N];
+  assert_int_equal(glia_musica_u8(tex->data, out, W, H, NULL), GLIA_OK);
+  /* p < 1 lifts small details: the mean absolute difference between neighbours grows. */
+  double a = 0, b = 0;
+  for (int y = 0; y < H; y++)
+    for (int x = 1; x < W; x++) {
+      a += abs(tex->data[y * W + x] - tex->data[y * W + x - 1]);
+      b += abs(out[y * W + x] - out[y * W + x - 1]);
+    }
+  assert_true(b > 1.1 * a);
+  glia_image_u8_free(tex);
+}
+
+static void test_musica_handles_tiny_images_and_rejects_bad_power(void **state) {
+  (void)state;
+  float a[9] = {0, 1, 0, 1, 0, 1, 0, 1, 0}, b[9];
+  assert_int_equal(glia_musica_f32(a, b, 3, 3, NULL), GLIA_OK); /* no level fits: copy */
+  assert_true(fx_maxdiff_f32(a, b, 9) < 1e-6);
+  glia_musica_opts o = GLIA_MUSICA_DEFAULTS;
+  o.power = 1.5;
+  assert_int_equal(glia_musica_f32(a, b, 3, 3, &o), GLIA_ERR_ARGUMENT);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_pyramid_matches_opencv),
+      cmocka_unit_test(test_musica_without_amplification_is_identity),
+      cmocka_unit_test(test_musica_amplifies_detail_contrast),
+      cmocka_unit_test(test_musica_handles_tiny_images_and_rejects_bad_power),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
