@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "glia/morph.h"
 #include "glia/outlier.h"
 
 static double median_u8(const uint32_t hist[256], size_t n) {
@@ -83,108 +84,33 @@ static void frame_score(const glia_image_u8 *g, double *score, double sides[4]) 
   }
 }
 
-/* 8-connected labels of mask pixels (labels from 1; 0 = background); returns the count or
- * -1 on no memory. Iterative flood fill with an explicit stack. */
-static int label8(const uint8_t *mask, int w, int h, int32_t *lab, size_t *areas_out[]) {
-  size_t n = (size_t)w * h;
-  size_t *stack = glia_malloc(n * sizeof(size_t) + 1);
-  size_t *areas = glia_malloc(sizeof(size_t) * 64);
-  size_t cap = 64;
-  if (!stack || !areas) {
-    glia_free(stack);
-    glia_free(areas);
-    return -1;
-  }
-  memset(lab, 0, n * sizeof(int32_t));
-  int count = 0;
-  for (size_t start = 0; start < n; start++) {
-    if (!mask[start] || lab[start]) continue;
-    if ((size_t)count + 1 >= cap) {
-      size_t *a = glia_realloc(areas, cap * 2 * sizeof(size_t));
-      if (!a) {
-        glia_free(stack);
-        glia_free(areas);
-        return -1;
-      }
-      areas = a;
-      cap *= 2;
-    }
-    int id = ++count;
-    size_t top = 0, area = 0;
-    stack[top++] = start;
-    lab[start] = id;
-    while (top) {
-      size_t p = stack[--top];
-      area++;
-      int x = (int)(p % (size_t)w), y = (int)(p / (size_t)w);
-      for (int dy = -1; dy <= 1; dy++)
-        for (int dx = -1; dx <= 1; dx++) {
-          int nx = x + dx, ny = y + dy;
-          if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
-          size_t q = (size_t)ny * w + nx;
-          if (mask[q] && !lab[q]) {
-            lab[q] = id;
-            stack[top++] = q;
-          }
-        }
-    }
-    areas[id] = area;
-  }
-  glia_free(stack);
-  *areas_out = areas;
-  return count;
-}
-
 /* Head mask: the components of pixels above background + 20 with at least 0.5 % of the
  * image (the largest when none is that big; the skull ring and the brain are often apart),
- * holes filled: what the border cannot reach through non-head pixels is inside. */
+ * holes filled. */
 static glia_status head_mask(const glia_image_u8 *g, double background, uint8_t *mask, int32_t *lab,
                              uint8_t *head) {
   int w = g->width, h = g->height;
-  size_t n = (size_t)w * h, *areas = NULL;
+  size_t n = (size_t)w * h;
   int t = (int)background + 20;
   for (size_t i = 0; i < n; i++) mask[i] = g->data[i] > t;
-  int count = label8(mask, w, h, lab, &areas);
-  if (count < 0) return glia_error(GLIA_ERR_NOMEM, "outliers: out of memory");
-  memset(head, 0, n);
-  if (count == 0) {
-    glia_free(areas);
-    return GLIA_OK;
+  glia_component *comps = NULL;
+  int32_t count = 0;
+  glia_status s = glia_label(mask, w, h, 8, lab, &comps, &count);
+  if (s) return s;
+  uint8_t *keep = glia_calloc((size_t)count + 1, 1);
+  if (!keep) {
+    glia_free(comps);
+    return glia_error(GLIA_ERR_NOMEM, "outliers: out of memory");
   }
-  int big = 1;
-  for (int k = 2; k <= count; k++)
-    if (areas[k] > areas[big]) big = k;
-  for (int k = 1; k <= count; k++) areas[k] = k == big || areas[k] * 200 >= n;
-  for (size_t i = 0; i < n; i++) mask[i] = lab[i] && areas[lab[i]];
-  glia_free(areas);
-  size_t *stack = glia_malloc(n * sizeof(size_t) + 1);
-  if (!stack) return glia_error(GLIA_ERR_NOMEM, "outliers: out of memory");
-  /* head[] = 1 marks "outside" during the flood, then is inverted. */
-  size_t top = 0;
-  for (size_t i = 0; i < n; i++) {
-    int x = (int)(i % (size_t)w), y = (int)(i / (size_t)w);
-    if ((x == 0 || y == 0 || x == w - 1 || y == h - 1) && !mask[i]) {
-      head[i] = 1;
-      stack[top++] = i;
-    }
-  }
-  while (top) {
-    size_t p = stack[--top];
-    int x = (int)(p % (size_t)w), y = (int)(p / (size_t)w);
-    const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
-    for (int k = 0; k < 4; k++) {
-      int nx = x + dx[k], ny = y + dy[k];
-      if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
-      size_t q = (size_t)ny * w + nx;
-      if (!head[q] && !mask[q]) {
-        head[q] = 1;
-        stack[top++] = q;
-      }
-    }
-  }
-  for (size_t i = 0; i < n; i++) head[i] = !head[i];
-  glia_free(stack);
-  return GLIA_OK;
+  int32_t big = 0;
+  for (int32_t k = 0; k < count; k++)
+    if (!big || comps[k].area > comps[big - 1].area) big = k + 1;
+  for (int32_t k = 0; k < count; k++)
+    keep[k + 1] = k + 1 == big || (size_t)comps[k].area * 200 >= n;
+  for (size_t i = 0; i < n; i++) head[i] = keep[lab[i]];
+  glia_free(keep);
+  glia_free(comps);
+  return glia_fill_holes(head, w, h);
 }
 
 /* Marks: bright components (3 px .. 2 % of the image) that do not touch the head, counted
@@ -192,50 +118,38 @@ static glia_status head_mask(const glia_image_u8 *g, double background, uint8_t 
  * spanning a quarter of a side) are frames, measured apart. */
 static glia_status corner_marks(const glia_image_u8 *g, double background, double *score) {
   int w = g->width, h = g->height;
-  size_t n = (size_t)w * h, *areas = NULL;
+  size_t n = (size_t)w * h;
   *score = 0;
   uint8_t *mask = glia_malloc(n), *head = glia_malloc(n), *touches = NULL;
-  int *box = NULL;
-  int32_t *lab = glia_malloc(n * sizeof(int32_t));
+  int32_t *lab = glia_malloc(n * sizeof(int32_t)), count = 0;
+  glia_component *comps = NULL;
   glia_status s = GLIA_OK;
   if (!mask || !lab || !head) goto nomem;
   if ((s = head_mask(g, background, mask, lab, head))) goto done;
   int t = (int)background + 50;
   if (t < 80) t = 80;
   for (size_t i = 0; i < n; i++) mask[i] = g->data[i] > t;
-  int count = label8(mask, w, h, lab, &areas);
-  if (count < 0) goto nomem;
-  if (!(touches = glia_calloc((size_t)count + 1, 1)) ||
-      !(box = glia_malloc(sizeof(int) * 4 * ((size_t)count + 1))))
-    goto nomem;
-  for (int k = 1; k <= count; k++)
-    box[4 * k] = w, box[4 * k + 1] = h, box[4 * k + 2] = -1, box[4 * k + 3] = -1;
-  for (size_t i = 0; i < n; i++) {
-    int32_t l = lab[i];
-    if (!l) continue;
-    int x = (int)(i % (size_t)w), y = (int)(i / (size_t)w);
-    if (head[i]) touches[l] = 1;
-    if (x < box[4 * l]) box[4 * l] = x;
-    if (y < box[4 * l + 1]) box[4 * l + 1] = y;
-    if (x > box[4 * l + 2]) box[4 * l + 2] = x;
-    if (y > box[4 * l + 3]) box[4 * l + 3] = y;
-  }
-  for (int k = 1; k <= count; k++) {
-    const int *b = box + 4 * k;
-    int at_border = b[0] == 0 || b[1] == 0 || b[2] == w - 1 || b[3] == h - 1;
-    if (at_border && (4 * (b[2] - b[0] + 1) >= w || 4 * (b[3] - b[1] + 1) >= h)) touches[k] = 1;
+  if ((s = glia_label(mask, w, h, 8, lab, &comps, &count))) goto done;
+  if (!(touches = glia_calloc((size_t)count + 1, 1))) goto nomem;
+  for (size_t i = 0; i < n; i++)
+    if (lab[i] && head[i]) touches[lab[i]] = 1;
+  size_t max_area = n / 50;
+  for (int32_t k = 0; k < count; k++) {
+    const glia_component *c = &comps[k];
+    int at_border = c->x0 == 0 || c->y0 == 0 || c->x1 == w || c->y1 == h;
+    if (at_border && (4 * (c->x1 - c->x0) >= w || 4 * (c->y1 - c->y0) >= h)) touches[k + 1] = 1;
+    if (c->area < 3 || (size_t)c->area > max_area) touches[k + 1] = 1; /* not a mark's size */
   }
   int cw = (int)(0.22 * w), ch = (int)(0.22 * h);
   if (cw < 1) cw = 1;
   if (ch < 1) ch = 1;
-  size_t max_area = n / 50;
   for (int c = 0; c < 4; c++) {
     int x0 = c & 1 ? w - cw : 0, y0 = c & 2 ? h - ch : 0;
     size_t marks = 0;
     for (int y = y0; y < y0 + ch; y++)
       for (int x = x0; x < x0 + cw; x++) {
         int32_t l = lab[(size_t)y * w + x];
-        if (l && !touches[l] && areas[l] >= 3 && areas[l] <= max_area) marks++;
+        marks += l && !touches[l];
       }
     double permille = 1000.0 * (double)marks / ((double)cw * ch);
     if (permille > *score) *score = permille;
@@ -247,9 +161,8 @@ done:
   glia_free(mask);
   glia_free(lab);
   glia_free(head);
-  glia_free(areas);
+  glia_free(comps);
   glia_free(touches);
-  glia_free(box);
   return s;
 }
 
