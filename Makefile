@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 DEMO_OUT ?= demo-out
 KAGGLE ?= ../shared/data/kaggle-brain-mri
 
-.PHONY: all deps build demo test sanitize clang install format format-check fuzz bench clean
+.PHONY: all deps build demo test sanitize clang install format format-check lint fuzz bench clean
 
 all: build
 
@@ -37,7 +37,7 @@ test: build
 sanitize: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGLIA_SANITIZE=ON -DGLIA_BUILD_BENCH=OFF
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 # The same code must build warning-free with clang.
@@ -53,6 +53,12 @@ format:
 	clang-format -i $(FORMAT_FILES)
 format-check:
 	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+# Static analysis: cppcheck and clang-tidy (.clang-tidy); any finding fails.
+lint: build
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
+	  --inline-suppr -I include -I src -I $(BUILD)/include src/
+	clang-tidy -p $(BUILD) --quiet --warnings-as-errors='*' $(shell git ls-files 'src/*.c')
 
 # libFuzzer builds of the parsers (fuzz/fuzz_*.c), run for FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60

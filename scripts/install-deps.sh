@@ -5,6 +5,7 @@ set -eu
 PKGS="build-essential cmake pkg-config clang libomp-dev
 libjpeg62-turbo-dev libpng-dev libtiff-dev zlib1g-dev libcjson-dev libssl-dev
 libplplot-dev plplot-driver-cairo libcmocka-dev util-linux
+clang-format clang-tidy cppcheck
 libdnnl-dev"
 missing=""
 for p in $PKGS; do

@@ -51,7 +51,7 @@ typedef struct glia_image_info {
   int bit_depth;   /* bits per stored sample: 8 or 16 (1, 2, 4 for small PNGs) */
   int progressive; /* JPEG: progressive; PNG: interlaced */
   char color[12];  /* as stored: "gray", "gray+alpha", "rgb", "rgba", "palette",
-                      "cmyk", "ycck", "ycbcr" */
+                      "cmyk", "ycck", "ycbcr", "unknown" */
 } glia_image_info;
 
 /* Decoding options. */
@@ -67,9 +67,14 @@ GLIA_API glia_status glia_image_probe(const uint8_t *data, size_t size, const ch
 
 /* Decodes an image in memory to 8 bits per sample: gray → 1 channel, gray+alpha and RGBA
  * → 4 (gray replicated), palette and RGB → 3 (4 with transparency), CMYK/YCCK JPEG → RGB,
- * 16-bit samples rounded to 8 bits. The header's size is checked against opts->max_pixels
- * before any pixel is decoded. A truncated file is an error, not a grey-filled image.
- * On success *out is a new image (caller frees); `info` may be NULL. */
+ * 16-bit samples rounded to 8 bits (round(v · 255 / 65535)). TIFF: 8/16-bit gray,
+ * gray+alpha, RGB and RGBA in strips or tiles are read as stored; other layouts (palette,
+ * YCbCr, CMYK, planar, 1/2/4-bit, other orientations) through libtiff's RGBA reader, as
+ * 8-bit gray, RGB, or RGBA with libtiff's premultiplied alpha. The format is found from the
+ * bytes, never from `name`. The header's size is checked against opts->max_pixels (NULL:
+ * GLIA_LOAD_DEFAULTS) before any pixel is decoded. A truncated file is an error, not a
+ * grey-filled image. Errors (GLIA_ERR_FORMAT, _UNSUPPORTED, _TOO_LARGE, _NOMEM) name
+ * `name`. On success *out is a new image (caller frees), else NULL; `info` may be NULL. */
 GLIA_API glia_status glia_image_decode_u8(const uint8_t *data, size_t size, const char *name,
                                           const glia_load_opts *opts, glia_image_u8 **out,
                                           glia_image_info *info);

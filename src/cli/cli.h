@@ -48,6 +48,7 @@ int cli_parse_long(const char *cmd, const char *opt, const char *arg, long lo, l
 /* Progress line on stderr, only when stderr is a terminal and not --quiet. */
 void cli_progress(const cli_common *c, const char *what, size_t done, size_t total);
 
+int cmd_cluster(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
 int cmd_phantom(int argc, char **argv);
 int cmd_predict(int argc, char **argv);

@@ -11,7 +11,11 @@ static int cmd_version(int argc, char **argv) {
 }
 
 static const cli_command commands[] = {
+    {"explore", cmd_explore, "counts, sizes, duplicates, outliers, histograms and CDFs"},
+    {"phantom", cmd_phantom, "write a small synthetic data set with known answers"},
     {"version", cmd_version, "print the version"},
+    {"cluster", cmd_cluster,
+     "k-means intensity clusters, metric curves, colour masks, tumor candidates"},
     {"predict", cmd_predict, "run a model (e.g. ResNet-18 with PyTorch weights) on images"},
     {"bench", cmd_bench, "time a model's training or inference step on a synthetic batch"},
 };

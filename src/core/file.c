@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -173,9 +174,6 @@ char *glia_path_join(const char *dir, const char *name) {
   size_t a = strlen(dir), b = strlen(name);
   while (a > 1 && dir[a - 1] == '/') a--;
   char *r = glia_malloc(a + b + 2);
-  if (!r) return NULL;
-  memcpy(r, dir, a);
-  r[a] = '/';
-  memcpy(r + a + 1, name, b + 1);
+  if (r) snprintf(r, a + b + 2, "%.*s/%s", (int)a, dir, name);
   return r;
 }

@@ -1,4 +1,5 @@
 /* The image types, format sniffing and the decode entry points. */
+#include <limits.h>
 #include <string.h>
 
 #include "glia/file.h"
@@ -85,7 +86,11 @@ glia_status glia__check_pixels(const char *name, long long width, long long heig
   long long limit = opts && opts->max_pixels > 0 ? opts->max_pixels : 50000000LL;
   if (width <= 0 || height <= 0)
     return glia_error(GLIA_ERR_FORMAT, "%s: header claims %lld×%lld pixels", name, width, height);
-  if (width > limit || height > limit || width * height > limit)
+  if (width > INT_MAX || height > INT_MAX) /* TIFF sides are 32-bit; glia's sizes are int */
+    return glia_error(GLIA_ERR_TOO_LARGE, "%s: %lld×%lld pixels: sides over %d are not supported",
+                      name, width, height, INT_MAX);
+  /* height > limit / width, not width * height > limit, which could overflow */
+  if (width > limit || height > limit / width)
     return glia_error(GLIA_ERR_TOO_LARGE,
                       "%s: %lld×%lld pixels exceeds the limit of %lld pixels (--max-pixels)", name,
                       width, height, limit);
@@ -152,6 +157,8 @@ glia_status glia_image_decode_u8(const uint8_t *data, size_t size, const char *n
     const uint16_t *src = raw.data;
     uint8_t *dst = raw.data;
     for (size_t i = 0; i < n; i++) dst[i] = (uint8_t)(((uint32_t)src[i] * 255u + 32767u) / 65535u);
+    void *shrunk = glia_realloc(raw.data, n); /* give back the upper half; keep it on failure */
+    if (shrunk) raw.data = shrunk;
   }
   img->data = raw.data;
   *out = img;

@@ -14,6 +14,10 @@ typedef struct jpeg_err {
   char msg[JMSG_LENGTH_MAX];
 } jpeg_err;
 
+/* libjpeg-turbo's own tools refuse progressive files with more scans than this: each scan
+ * re-reads the whole coefficient buffer, so a small file of many tiny scans costs minutes. */
+enum { MAX_SCANS = 500 };
+
 static void on_error(j_common_ptr cinfo) {
   jpeg_err *e = (jpeg_err *)cinfo->err;
   cinfo->err->format_message(cinfo, e->msg);
@@ -26,11 +30,21 @@ static void on_message(j_common_ptr cinfo, int level) {
   if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) on_error(cinfo);
 }
 
+static void on_progress(j_common_ptr cinfo) {
+  j_decompress_ptr d = (j_decompress_ptr)cinfo;
+  if (d->input_scan_number > MAX_SCANS) {
+    jpeg_err *e = (jpeg_err *)cinfo->err;
+    snprintf(e->msg, sizeof e->msg, "more than %d scans", MAX_SCANS);
+    longjmp(e->jump, 1);
+  }
+}
+
 glia_status glia__jpeg_decode(const uint8_t *data, size_t size, const char *name,
                               const glia_load_opts *opts, int header_only, glia__raw *raw,
                               glia_image_info *info) {
   struct jpeg_decompress_struct cinfo;
   jpeg_err jerr;
+  struct jpeg_progress_mgr progress;
   uint8_t *volatile cmyk_row = NULL;
   glia_status status = GLIA_OK;
   volatile int created = 0;
@@ -41,11 +55,17 @@ glia_status glia__jpeg_decode(const uint8_t *data, size_t size, const char *name
   jerr.pub.emit_message = on_message;
   jerr.msg[0] = 0;
   if (setjmp(jerr.jump)) {
-    status = glia_error(GLIA_ERR_FORMAT, "%s: invalid JPEG: %s", name, jerr.msg);
+    int code = jerr.pub.msg_code; /* valid JPEG that this libjpeg build cannot decode */
+    if (code == JERR_BAD_PRECISION || code == JERR_CONVERSION_NOTIMPL || code == JERR_NOT_COMPILED)
+      status = glia_error(GLIA_ERR_UNSUPPORTED, "%s: unsupported JPEG: %s", name, jerr.msg);
+    else
+      status = glia_error(GLIA_ERR_FORMAT, "%s: invalid JPEG: %s", name, jerr.msg);
     goto fail;
   }
   jpeg_create_decompress(&cinfo);
   created = 1;
+  progress.progress_monitor = on_progress;
+  cinfo.progress = &progress;
   jpeg_mem_src(&cinfo, data, (unsigned long)size);
   jpeg_read_header(&cinfo, TRUE);
 
@@ -71,8 +91,12 @@ glia_status glia__jpeg_decode(const uint8_t *data, size_t size, const char *name
     snprintf(info->color, sizeof info->color, "rgb");
     info->channels = 3;
     break;
-  default:
+  case JCS_YCbCr:
     snprintf(info->color, sizeof info->color, "ycbcr");
+    info->channels = 3;
+    break;
+  default: /* 2 or 5+ components: refused by jpeg_start_decompress as unsupported */
+    snprintf(info->color, sizeof info->color, "unknown");
     info->channels = 3;
     break;
   }
@@ -88,9 +112,9 @@ glia_status glia__jpeg_decode(const uint8_t *data, size_t size, const char *name
     status = glia_error(GLIA_ERR_NOMEM, "%s: out of memory", name);
     goto fail;
   }
-  /* Adobe writes CMYK inverted (0 = full ink), which is what nearly every CMYK JPEG holds;
-   * like OpenCV and Pillow, R = C·K/255 for inverted data, (255−C)(255−K)/255 otherwise. */
-  int inverted = cinfo.saw_Adobe_marker;
+  /* CMYK is taken as Adobe writes it, inverted (0 = full ink), with or without an Adobe
+   * marker, as Pillow and OpenCV do: nearly every CMYK JPEG comes from Adobe software.
+   * R = round(C·K/255), like Pillow's K − round((255−C)·K/255) on the un-inverted samples. */
   uint8_t *px = raw->data;
   while (cinfo.output_scanline < cinfo.output_height) {
     uint8_t *row = px + (size_t)cinfo.output_scanline * (size_t)w * (size_t)info->channels;
@@ -100,12 +124,6 @@ glia_status glia__jpeg_decode(const uint8_t *data, size_t size, const char *name
       for (int x = 0; x < w; x++) {
         int c = cmyk_row[4 * x], m = cmyk_row[4 * x + 1], y = cmyk_row[4 * x + 2],
             k = cmyk_row[4 * x + 3];
-        if (!inverted) {
-          c = 255 - c;
-          m = 255 - m;
-          y = 255 - y;
-          k = 255 - k;
-        }
         row[3 * x] = (uint8_t)((c * k + 127) / 255);
         row[3 * x + 1] = (uint8_t)((m * k + 127) / 255);
         row[3 * x + 2] = (uint8_t)((y * k + 127) / 255);

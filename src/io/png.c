@@ -8,12 +8,28 @@
 #include "glia/file.h"
 #include "io/internal.h"
 
+/* 16-bit samples are kept in host order; PNG stores them big-endian. */
+#define HOST_LITTLE_ENDIAN (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+
 typedef struct png_src {
   const uint8_t *data;
   size_t size, pos;
   const char *name;
   char msg[256];
+  int nomem; /* an allocation of libpng's failed */
 } png_src;
+
+/* libpng allocates through glia_malloc, so its allocations count for glia_alloc_fail_after
+ * and a failure is reported as GLIA_ERR_NOMEM, not as a broken file. */
+static png_voidp png_alloc(png_structp png, png_alloc_size_t n) {
+  void *p = glia_malloc(n);
+  if (!p) ((png_src *)png_get_mem_ptr(png))->nomem = 1;
+  return p;
+}
+static void png_dealloc(png_structp png, png_voidp p) {
+  (void)png;
+  glia_free(p);
+}
 
 static void on_png_error(png_structp png, png_const_charp msg) {
   png_src *src = png_get_error_ptr(png);
@@ -36,19 +52,29 @@ static void read_mem(png_structp png, png_bytep out, png_size_t n) {
 glia_status glia__png_decode(const uint8_t *data, size_t size, const char *name,
                              const glia_load_opts *opts, int header_only, glia__raw *raw,
                              glia_image_info *info) {
-  png_src src = {data, size, 0, name, {0}};
+  png_src src = {data, size, 0, name, {0}, 0};
   png_structp png = NULL;
   png_infop pinfo = NULL;
   png_bytep *volatile rows = NULL;
   glia_status status = GLIA_OK;
 
-  png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, on_png_error, on_png_warning);
+  /* IHDR is always the first chunk: check the size it claims before libpng reads further,
+   * so that a header claiming 40000×40000 is refused as too large even when the file ends
+   * right after it. */
+  if (size >= 24 && !memcmp(data + 12, "IHDR", 4)) {
+    long long hw = (long long)data[16] << 24 | data[17] << 16 | data[18] << 8 | data[19];
+    long long hh = (long long)data[20] << 24 | data[21] << 16 | data[22] << 8 | data[23];
+    if (hw > 0 && hh > 0 && (status = glia__check_pixels(name, hw, hh, opts))) return status;
+  }
+  png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, &src, on_png_error, on_png_warning, &src,
+                                 png_alloc, png_dealloc);
   if (!png || !(pinfo = png_create_info_struct(png))) {
     status = glia_error(GLIA_ERR_NOMEM, "%s: out of memory", name);
     goto fail;
   }
   if (setjmp(png_jmpbuf(png))) {
-    status = glia_error(GLIA_ERR_FORMAT, "%s: invalid PNG: %s", name, src.msg);
+    status = src.nomem ? glia_error(GLIA_ERR_NOMEM, "%s: out of memory decoding the PNG", name)
+                       : glia_error(GLIA_ERR_FORMAT, "%s: invalid PNG: %s", name, src.msg);
     goto fail;
   }
   /* Header sizes are checked against our own limit below; lift libpng's 1e6 cap so the
@@ -98,7 +124,7 @@ glia_status glia__png_decode(const uint8_t *data, size_t size, const char *name,
   if (channels == 4 && (ctype == PNG_COLOR_TYPE_GRAY || ctype == PNG_COLOR_TYPE_GRAY_ALPHA))
     png_set_gray_to_rgb(png);
   int out_depth = depth == 16 ? 16 : 8;
-  if (out_depth == 16) png_set_swap(png); /* PNG is big-endian; we keep host order */
+  if (out_depth == 16 && HOST_LITTLE_ENDIAN) png_set_swap(png); /* PNG is big-endian */
   png_set_interlace_handling(png);
   png_read_update_info(png, pinfo);
   if ((int)png_get_channels(png, pinfo) != channels) {
@@ -139,9 +165,9 @@ static glia_status png_write(const char *path, const void *pixels, int width, in
   glia_atomic_file af;
   glia_status status = glia_atomic_open(path, &af);
   if (status) return status;
-  png_src err = {NULL, 0, 0, path, {0}};
-  png_structp png =
-      png_create_write_struct(PNG_LIBPNG_VER_STRING, &err, on_png_error, on_png_warning);
+  png_src err = {NULL, 0, 0, path, {0}, 0};
+  png_structp png = png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &err, on_png_error,
+                                              on_png_warning, &err, png_alloc, png_dealloc);
   png_infop pinfo = png ? png_create_info_struct(png) : NULL;
   if (!png || !pinfo) {
     png_destroy_write_struct(&png, NULL);
@@ -151,6 +177,7 @@ static glia_status png_write(const char *path, const void *pixels, int width, in
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_write_struct(&png, &pinfo);
     glia_atomic_abort(&af);
+    if (err.nomem) return glia_error(GLIA_ERR_NOMEM, "%s: out of memory writing the PNG", path);
     return glia_error(GLIA_ERR_IO, "%s: PNG write failed: %s", path, err.msg);
   }
   png_init_io(png, af.fp);
@@ -158,7 +185,7 @@ static glia_status png_write(const char *path, const void *pixels, int width, in
   png_set_IHDR(png, pinfo, (png_uint_32)width, (png_uint_32)height, depth, types[channels],
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, pinfo);
-  if (depth == 16) png_set_swap(png);
+  if (depth == 16 && HOST_LITTLE_ENDIAN) png_set_swap(png);
   size_t row_bytes = (size_t)width * (size_t)channels * (size_t)(depth / 8);
   for (int y = 0; y < height; y++)
     png_write_row(png, (png_const_bytep)pixels + (size_t)y * row_bytes);

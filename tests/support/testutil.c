@@ -57,3 +57,23 @@ unsigned char *tu_read_file(const char *path, size_t *size) {
   assert_int_equal(s, GLIA_OK);
   return d;
 }
+
+double *tu_read_numbers(const char *path, size_t *count) {
+  FILE *f = fopen(path, "r");
+  if (!f) fprintf(stderr, "cannot open %s\n", path);
+  assert_non_null(f);
+  size_t n = 0, cap = 1024;
+  double *v = malloc(cap * sizeof *v), x;
+  assert_non_null(v);
+  while (fscanf(f, "%lf", &x) == 1) {
+    if (n == cap) {
+      cap *= 2;
+      v = realloc(v, cap * sizeof *v);
+      assert_non_null(v);
+    }
+    v[n++] = x;
+  }
+  fclose(f);
+  *count = n;
+  return v;
+}

@@ -23,4 +23,7 @@ void tu_write_file(const char *path, const void *data, size_t size);
 /* Reads a whole file (caller frees); fails the test on error. */
 unsigned char *tu_read_file(const char *path, size_t *size);
 
+/* Reads every number (whitespace-separated) of a text file into a new array (caller frees);
+ * fails the test on error. */
+double *tu_read_numbers(const char *path, size_t *count);
 #endif
