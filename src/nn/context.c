@@ -232,7 +232,7 @@ glia_status glia_nn_tensor(glia_nn *nn, int ndim, const int64_t *shape, glia_ten
 static glia_status push_node(glia_nn *nn, node *nd) {
   if (nn->n_tape == nn->cap_tape) {
     size_t cap = nn->cap_tape ? 2 * nn->cap_tape : 256;
-    node **t = glia_realloc(nn->tape, cap * sizeof *t);
+    node **t = glia_realloc(nn->tape, cap * sizeof(node *));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "nn: out of memory for the tape");
     nn->tape = t;
     nn->cap_tape = cap;
