@@ -10,7 +10,8 @@
 #include "nn/internal.h"
 
 typedef struct chunk {
-  unsigned char *base;
+  void *raw;           /* from glia_malloc */
+  unsigned char *base; /* raw rounded up to ARENA_ALIGN */
   size_t size, used;
 } chunk;
 
@@ -70,7 +71,7 @@ static double now_s(void) {
 void glia_nn_free(glia_nn *nn) {
   if (!nn) return;
   if (nn->profile) print_profile(nn);
-  for (size_t i = 0; i < nn->n_chunks; i++) glia_free(nn->chunks[i].base);
+  for (size_t i = 0; i < nn->n_chunks; i++) glia_free(nn->chunks[i].raw);
   glia_free(nn->chunks);
   glia_free(nn->tape);
   glia__dnnl_free(nn->dnnl);
@@ -125,9 +126,11 @@ void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes) {
   if (!cs) return NULL;
   nn->chunks = cs;
   size_t size = need > ARENA_MIN_CHUNK ? need : ARENA_MIN_CHUNK;
-  unsigned char *base = NULL;
-  if (posix_memalign((void **)&base, ARENA_ALIGN, size)) return NULL;
-  cs[nn->n_chunks] = (chunk){base, size, need};
+  void *raw = size + ARENA_ALIGN > size ? glia_malloc(size + ARENA_ALIGN) : NULL;
+  if (!raw) return NULL;
+  unsigned char *base =
+      (unsigned char *)(((uintptr_t)raw + ARENA_ALIGN - 1) & ~(uintptr_t)(ARENA_ALIGN - 1));
+  cs[nn->n_chunks] = (chunk){raw, base, size, need};
   nn->cur = nn->n_chunks++;
   nn->high_water += size;
   return base;

@@ -81,20 +81,25 @@ void glia__dnnl_free(glia__dnnl *d) {
   glia_free(d);
 }
 
-/* The context's engine and stream, created on first use (NULL when oneDNN fails). */
-static glia__dnnl *get_dnnl(glia_nn *nn) {
+/* The context's engine and stream, created on first use. */
+static glia_status get_dnnl(glia_nn *nn, glia__dnnl **out) {
   glia__dnnl **slot = glia__nn_dnnl_slot(nn);
   if (!*slot) {
     glia__dnnl *d = glia_calloc(1, sizeof *d);
-    if (!d) return NULL;
+    if (!d) {
+      (void)glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
+      return GLIA_ERR_NOMEM;
+    }
     if (dnnl_engine_create(&d->engine, dnnl_cpu, 0) != dnnl_success ||
         dnnl_stream_create(&d->stream, d->engine, dnnl_stream_default_flags) != dnnl_success) {
       glia__dnnl_free(d);
-      return NULL;
+      (void)glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN engine could not be created");
+      return GLIA_ERR_INTERNAL;
     }
     *slot = d;
   }
-  return *slot;
+  *out = *slot;
+  return GLIA_OK;
 }
 
 int glia__conv2d_supports(const glia__args *a) {
@@ -222,8 +227,9 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int de
 
 static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, int deconv, glia__dnnl **dout,
                                   conv_entry **out) {
-  glia__dnnl *d = get_dnnl(nn);
-  if (!d) return glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN engine could not be created");
+  glia__dnnl *d = NULL;
+  glia_status st = get_dnnl(nn, &d);
+  if (st) return st;
   int64_t key[KEY_LEN];
   conv_key(a, deconv, key);
   *dout = d;

@@ -68,8 +68,9 @@ glia_status glia_optim_new(glia_params *p, const glia_optim_opts *o, glia_optim 
   opt->n_state = (o->kind == GLIA_OPTIM_SGD ? (o->momentum > 0) : 2) * opt->n_grad;
   opt->state = glia_calloc(opt->n_state ? opt->n_state : 1, sizeof(float));
   if (!opt->state) {
+    size_t n_state = opt->n_state;
     glia_optim_free(opt);
-    return glia_error(GLIA_ERR_NOMEM, "optim: out of memory for %zu state floats", opt->n_state);
+    return glia_error(GLIA_ERR_NOMEM, "optim: out of memory for %zu state floats", n_state);
   }
   *out = opt;
   return GLIA_OK;
