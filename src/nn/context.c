@@ -152,20 +152,22 @@ glia_status glia_nn_keep(glia_nn *nn, glia_nn_mark mark, glia_tensor **t) {
   glia_tensor copy = **t;
   const size_t head = (sizeof copy + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
   const size_t bytes = (size_t)glia_tensor_numel(&copy) * sizeof(float);
-  unsigned char *dst = c->base + mark.used, *src = (unsigned char *)copy.data;
+  unsigned char *dst = c->base + mark.used;
+  const unsigned char *src = (const void *)copy.data;
   /* Only a tensor of this arena lying after the mark moves, and only into the mark's chunk. */
   int after = 0;
   for (size_t i = mark.chunk; i <= nn->cur && i < nn->n_chunks; i++) {
-    unsigned char *lo = nn->chunks[i].base + (i == mark.chunk ? mark.used : 0);
+    const unsigned char *lo = nn->chunks[i].base + (i == mark.chunk ? mark.used : 0);
     if (src >= lo && src < nn->chunks[i].base + nn->chunks[i].used) after = 1;
   }
   if (!after || c->size - mark.used < head + bytes || copy.grad) return GLIA_OK;
-  memmove(dst + head, src, bytes);
-  copy.data = (float *)(dst + head);
-  memcpy(dst, &copy, sizeof copy);
+  void *moved = dst + head, *home = dst; /* 64-byte aligned arena addresses */
+  memmove(moved, src, bytes);
+  copy.data = moved;
+  memcpy(home, &copy, sizeof copy);
   glia__arena_release(nn, (glia__arena_mark){mark.chunk, mark.used});
   c->used = mark.used + head + ((bytes + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
-  *t = (glia_tensor *)dst;
+  *t = home;
   return GLIA_OK;
 }
 
