@@ -108,7 +108,7 @@ GLIA_API void glia_nn_rng_state(const glia_nn *nn, uint64_t state[4]);
 GLIA_API void glia_nn_set_rng_state(glia_nn *nn, const uint64_t state[4]);
 /* Next uniform float in [0, 1) from the context's stream. */
 GLIA_API float glia_nn_uniform(glia_nn *nn);
-/* Next standard normal deviate (Box-Muller). */
+/* Next standard normal deviate (core's glia_rng_normal). */
 GLIA_API float glia_nn_normal(glia_nn *nn);
 
 /* Ends a step: drops the tape and every arena tensor (their pointers become invalid).

@@ -107,8 +107,13 @@ int cmd_bench(int argc, char **argv) {
   glia_optim_opts oo = GLIA_OPTIM_DEFAULTS;
   size_t n = (size_t)(o.batch * o.channels * o.size * o.size);
   float *x = malloc(n * sizeof(float)), *y = malloc((size_t)o.batch * sizeof(float));
-  glia_status s = x && y ? GLIA_OK : glia_error(GLIA_ERR_NOMEM, "bench: out of memory");
-  if (!s) s = glia_model_new(o.arch, (int)o.channels, (int)o.classes, &m);
+  if (!x || !y) {
+    free(x);
+    free(y);
+    fprintf(stderr, "glia bench: out of memory for the batch\n");
+    return CLI_FAILED;
+  }
+  glia_status s = glia_model_new(o.arch, (int)o.channels, (int)o.classes, &m);
   if (!s) s = glia_nn_new(&nn);
   if (!s) s = glia_optim_new(glia_model_params(m), &oo, &opt);
   if (!s) {

@@ -6,10 +6,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "glia/rng.h"
 #include "nn/internal.h"
 
 typedef struct chunk {
-  unsigned char *base;
+  void *raw;           /* from glia_malloc */
+  unsigned char *base; /* raw rounded up to ARENA_ALIGN */
   size_t size, used;
 } chunk;
 
@@ -30,7 +32,7 @@ struct glia_nn {
   int training, grad, reference;
   int profile; /* GLIA_PROFILE=1: per-op times printed to stderr at free */
   double prof_fwd[GLIA__OP_COUNT], prof_bwd[GLIA__OP_COUNT];
-  uint64_t rng[4];
+  glia_rng rng;
   glia__dnnl *dnnl;
 };
 
@@ -69,7 +71,7 @@ static double now_s(void) {
 void glia_nn_free(glia_nn *nn) {
   if (!nn) return;
   if (nn->profile) print_profile(nn);
-  for (size_t i = 0; i < nn->n_chunks; i++) glia_free(nn->chunks[i].base);
+  for (size_t i = 0; i < nn->n_chunks; i++) glia_free(nn->chunks[i].raw);
   glia_free(nn->chunks);
   glia_free(nn->tape);
   glia__dnnl_free(nn->dnnl);
@@ -86,46 +88,20 @@ int glia_nn_reference(const glia_nn *nn) { return nn->reference; }
 
 glia__dnnl **glia__nn_dnnl_slot(glia_nn *nn) { return &nn->dnnl; }
 
-/* xoshiro256** (Blackman and Vigna 2018), seeded through splitmix64. */
-static uint64_t splitmix64(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t next_u64(uint64_t *s) {
-  uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return r;
-}
-
-void glia_nn_seed(glia_nn *nn, uint64_t seed) {
-  for (int i = 0; i < 4; i++) nn->rng[i] = splitmix64(&seed);
-}
+/* The random stream is core's generator (glia_rng, xoshiro256**), stream 0 of the seed. */
+void glia_nn_seed(glia_nn *nn, uint64_t seed) { glia_rng_seed(&nn->rng, seed, 0); }
 
 void glia_nn_rng_state(const glia_nn *nn, uint64_t state[4]) {
-  for (int i = 0; i < 4; i++) state[i] = nn->rng[i];
+  for (int i = 0; i < 4; i++) state[i] = nn->rng.s[i];
 }
 
 void glia_nn_set_rng_state(glia_nn *nn, const uint64_t state[4]) {
-  for (int i = 0; i < 4; i++) nn->rng[i] = state[i];
+  for (int i = 0; i < 4; i++) nn->rng.s[i] = state[i];
 }
 
-float glia_nn_uniform(glia_nn *nn) { return (float)(next_u64(nn->rng) >> 40) * 0x1.0p-24f; }
+float glia_nn_uniform(glia_nn *nn) { return (float)(glia_rng_u64(&nn->rng) >> 40) * 0x1.0p-24f; }
 
-float glia_nn_normal(glia_nn *nn) {
-  double u1 = ((double)(next_u64(nn->rng) >> 11) + 1.0) * 0x1.0p-53;
-  double u2 = (double)(next_u64(nn->rng) >> 11) * 0x1.0p-53;
-  return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
-}
+float glia_nn_normal(glia_nn *nn) { return (float)glia_rng_normal(&nn->rng); }
 
 void *glia__arena_alloc(glia_nn *nn, size_t bytes) {
   void *p = glia__arena_alloc_raw(nn, bytes);
@@ -150,9 +126,11 @@ void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes) {
   if (!cs) return NULL;
   nn->chunks = cs;
   size_t size = need > ARENA_MIN_CHUNK ? need : ARENA_MIN_CHUNK;
-  unsigned char *base = NULL;
-  if (posix_memalign((void **)&base, ARENA_ALIGN, size)) return NULL;
-  cs[nn->n_chunks] = (chunk){base, size, need};
+  void *raw = size + ARENA_ALIGN > size ? glia_malloc(size + ARENA_ALIGN) : NULL;
+  if (!raw) return NULL;
+  unsigned char *base =
+      (unsigned char *)(((uintptr_t)raw + ARENA_ALIGN - 1) & ~(uintptr_t)(ARENA_ALIGN - 1));
+  cs[nn->n_chunks] = (chunk){raw, base, size, need};
   nn->cur = nn->n_chunks++;
   nn->high_water += size;
   return base;
@@ -174,20 +152,22 @@ glia_status glia_nn_keep(glia_nn *nn, glia_nn_mark mark, glia_tensor **t) {
   glia_tensor copy = **t;
   const size_t head = (sizeof copy + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
   const size_t bytes = (size_t)glia_tensor_numel(&copy) * sizeof(float);
-  unsigned char *dst = c->base + mark.used, *src = (unsigned char *)copy.data;
+  unsigned char *dst = c->base + mark.used;
+  const unsigned char *src = (const void *)copy.data;
   /* Only a tensor of this arena lying after the mark moves, and only into the mark's chunk. */
   int after = 0;
   for (size_t i = mark.chunk; i <= nn->cur && i < nn->n_chunks; i++) {
-    unsigned char *lo = nn->chunks[i].base + (i == mark.chunk ? mark.used : 0);
+    const unsigned char *lo = nn->chunks[i].base + (i == mark.chunk ? mark.used : 0);
     if (src >= lo && src < nn->chunks[i].base + nn->chunks[i].used) after = 1;
   }
   if (!after || c->size - mark.used < head + bytes || copy.grad) return GLIA_OK;
-  memmove(dst + head, src, bytes);
-  copy.data = (float *)(dst + head);
-  memcpy(dst, &copy, sizeof copy);
+  void *moved = dst + head, *home = dst; /* 64-byte aligned arena addresses */
+  memmove(moved, src, bytes);
+  copy.data = moved;
+  memcpy(home, &copy, sizeof copy);
   glia__arena_release(nn, (glia__arena_mark){mark.chunk, mark.used});
   c->used = mark.used + head + ((bytes + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
-  *t = (glia_tensor *)dst;
+  *t = home;
   return GLIA_OK;
 }
 
@@ -232,7 +212,7 @@ glia_status glia_nn_tensor(glia_nn *nn, int ndim, const int64_t *shape, glia_ten
 static glia_status push_node(glia_nn *nn, node *nd) {
   if (nn->n_tape == nn->cap_tape) {
     size_t cap = nn->cap_tape ? 2 * nn->cap_tape : 256;
-    node **t = glia_realloc(nn->tape, cap * sizeof *t);
+    node **t = glia_realloc(nn->tape, cap * sizeof(node *));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "nn: out of memory for the tape");
     nn->tape = t;
     nn->cap_tape = cap;

@@ -81,18 +81,25 @@ void glia__dnnl_free(glia__dnnl *d) {
   glia_free(d);
 }
 
-static glia__dnnl *get_dnnl(glia_nn *nn) {
+/* The context's engine and stream, created on first use. */
+static glia_status get_dnnl(glia_nn *nn, glia__dnnl **out) {
   glia__dnnl **slot = glia__nn_dnnl_slot(nn);
-  if (*slot) return *slot;
-  glia__dnnl *d = glia_calloc(1, sizeof *d);
-  if (!d) return NULL;
-  if (dnnl_engine_create(&d->engine, dnnl_cpu, 0) != dnnl_success ||
-      dnnl_stream_create(&d->stream, d->engine, dnnl_stream_default_flags) != dnnl_success) {
-    glia__dnnl_free(d);
-    return NULL;
+  if (!*slot) {
+    glia__dnnl *d = glia_calloc(1, sizeof *d);
+    if (!d) {
+      (void)glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
+      return GLIA_ERR_NOMEM;
+    }
+    if (dnnl_engine_create(&d->engine, dnnl_cpu, 0) != dnnl_success ||
+        dnnl_stream_create(&d->stream, d->engine, dnnl_stream_default_flags) != dnnl_success) {
+      glia__dnnl_free(d);
+      (void)glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN engine could not be created");
+      return GLIA_ERR_INTERNAL;
+    }
+    *slot = d;
   }
-  *slot = d;
-  return d;
+  *out = *slot;
+  return GLIA_OK;
 }
 
 int glia__conv2d_supports(const glia__args *a) {
@@ -220,8 +227,9 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int de
 
 static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, int deconv, glia__dnnl **dout,
                                   conv_entry **out) {
-  glia__dnnl *d = get_dnnl(nn);
-  if (!d) return glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN engine could not be created");
+  glia__dnnl *d = NULL;
+  glia_status st = get_dnnl(nn, &d);
+  if (st) return st;
   int64_t key[KEY_LEN];
   conv_key(a, deconv, key);
   *dout = d;
@@ -230,7 +238,7 @@ static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, int deconv, 
       *out = d->conv[i];
       return GLIA_OK;
     }
-  conv_entry **list = glia_realloc(d->conv, (d->n_conv + 1) * sizeof *list);
+  conv_entry **list = glia_realloc(d->conv, (d->n_conv + 1) * sizeof(conv_entry *));
   if (!list) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
   d->conv = list;
   conv_entry *e = glia_calloc(1, sizeof *e);
@@ -292,10 +300,10 @@ static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *p
 
 static glia_status any_fwd(glia_nn *nn, const glia__args *a, int deconv, const float *const *x,
                            float *y, float *aux) {
-  glia__dnnl *d;
-  conv_entry *e;
+  glia__dnnl *d = NULL;
+  conv_entry *e = NULL;
   glia_status st = conv_entry_get(nn, a, deconv, &d, &e);
-  if (st) return st;
+  if (st || !e) return st ? st : GLIA_ERR_INTERNAL;
   if (e->unsupported) {
     (deconv ? glia__conv_transpose2d_fwd_f : glia__conv2d_fwd_f)(a, x, y, aux);
     return GLIA_OK;
@@ -315,10 +323,10 @@ static void add_into(float *dst, const float *src, int64_t n) {
 
 static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const float *const *x,
                            const float *y, const float *aux, const float *dy, float *const *dx) {
-  glia__dnnl *d;
-  conv_entry *e;
+  glia__dnnl *d = NULL;
+  conv_entry *e = NULL;
   glia_status st = conv_entry_get(nn, a, deconv, &d, &e);
-  if (st) return st;
+  if (st || !e) return st ? st : GLIA_ERR_INTERNAL;
   if (e->unsupported) {
     (deconv ? glia__conv_transpose2d_bwd_f : glia__conv2d_bwd_f)(a, x, y, aux, dy, dx);
     return GLIA_OK;
@@ -329,7 +337,7 @@ static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const f
   if (dx[0]) {
     float *t = glia__arena_alloc_raw(nn, (size_t)nx * sizeof(float));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
-    void *ptrs[3] = {(void *)dy, (void *)x[1], t};
+    void *ptrs[4] = {(void *)dy, (void *)x[1], t, NULL};
     if ((st = run(nn, d, &e->bwd_d, ptrs))) return st;
     add_into(dx[0], t, nx);
     glia__arena_release(nn, mark);

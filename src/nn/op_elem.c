@@ -78,7 +78,7 @@ static void unary_check(int k, glia__args *a) {
       .diff = 1,                                                                                   \
       .shape = same_shape,                                                                         \
       GLIA__REF_ROW(id),                                                                           \
-      .n_checks = checks,                                                                          \
+      .n_checks = (checks),                                                                        \
       .check = unary_check,                                                                        \
   };
 UNARY_ROW(relu, 1)

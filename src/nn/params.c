@@ -49,7 +49,7 @@ glia_status glia_params_add(glia_params *p, const char *name, int ndim, const in
                         (long long)shape[i]);
   if (p->n == p->cap) {
     size_t cap = p->cap ? 2 * p->cap : 64;
-    entry **e = glia_realloc(p->e, cap * sizeof *e);
+    entry **e = glia_realloc(p->e, cap * sizeof(entry *));
     if (!e) return glia_error(GLIA_ERR_NOMEM, "params: out of memory");
     p->e = e;
     p->cap = cap;

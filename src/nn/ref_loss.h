@@ -17,7 +17,7 @@ void SFX(cross_entropy_fwd)(const glia__args *a, const REAL *const *x, REAL *y, 
     for (int64_t c = 1; c < C; c++) mx = xs[c] > mx ? xs[c] : mx;
     double s = 0;
     for (int64_t c = 0; c < C; c++) s += exp((double)(xs[c] - mx));
-    double ls = log(s), smooth = 0;
+    double ls = log(s > 1 ? s : 1), smooth = 0; /* s >= 1: the largest term is exp(0) */
     for (int64_t c = 0; c < C; c++) {
       double lp = (double)(xs[c] - mx) - ls;
       aux[n * C + c] = (REAL)lp;

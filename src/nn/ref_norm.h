@@ -90,7 +90,7 @@ static void SFX(softmax_any)(const glia__args *a, const REAL *x, REAL *y, int lo
       for (int64_t d = 1; d < D; d++) mx = xs[d * inner] > mx ? xs[d * inner] : mx;
       double s = 0;
       for (int64_t d = 0; d < D; d++) s += RF(exp)(xs[d * inner] - mx);
-      REAL ls = (REAL)log(s);
+      REAL ls = (REAL)log(s > 1 ? s : 1); /* s >= 1: the largest term is exp(0) */
       for (int64_t d = 0; d < D; d++)
         ys[d * inner] = logarithm ? xs[d * inner] - mx - ls : RF(exp)(xs[d * inner] - mx - ls);
     }

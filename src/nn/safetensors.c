@@ -134,7 +134,11 @@ static glia_status parse_header(glia_safetensors *st, const char *json, size_t l
   }
   size_t n = (size_t)cJSON_GetArraySize(root);
   st->e = glia_calloc(n + 1, sizeof *st->e);
-  if (!st->e) s = glia_error(GLIA_ERR_NOMEM, "%s: out of memory", st->label);
+  if (!st->e) {
+    cJSON_Delete(root);
+    (void)glia_error(GLIA_ERR_NOMEM, "%s: out of memory", st->label);
+    return GLIA_ERR_NOMEM;
+  }
   for (const cJSON *j = root->child; j && !s; j = j->next) {
     if (!j->string) {
       s = glia_error(GLIA_ERR_FORMAT, "%s: unnamed header entry", st->label);
@@ -189,11 +193,14 @@ glia_status glia_safetensors_open(const char *path, glia_safetensors **out) {
   *out = NULL;
   glia_status s = glia_file_read(path, 0, &d, &n);
   if (s) return s;
-  if ((s = glia_safetensors_parse(d, n, path, out))) {
+  glia_safetensors *st = NULL;
+  s = glia_safetensors_parse(d, n, path, &st);
+  if (s || !st) {
     glia_free(d);
-    return s;
+    return s ? s : GLIA_ERR_INTERNAL;
   }
-  (*out)->owned = d;
+  st->owned = d;
+  *out = st;
   return GLIA_OK;
 }
 
@@ -275,7 +282,7 @@ glia_status glia_safetensors_load_params(const glia_safetensors *st, glia_params
   if (strict)
     for (size_t i = 0; i < st->n; i++)
       if (!glia_params_find(p, st->e[i].name) && !ignorable(st->e[i].name) &&
-          strncmp(st->e[i].name, "optimizer.", 10))
+          strncmp(st->e[i].name, "optimizer.", 10) != 0)
         return glia_error(GLIA_ERR_ARGUMENT,
                           "%s: tensor %s is not part of the model (weights of "
                           "another architecture?)",

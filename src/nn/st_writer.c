@@ -28,7 +28,8 @@ glia_status glia_st_writer_new(glia_st_writer **out) {
   *out = NULL;
   if (!w || !(w->meta = cJSON_CreateObject())) {
     glia_free(w);
-    return glia_error(GLIA_ERR_NOMEM, "safetensors: out of memory");
+    (void)glia_error(GLIA_ERR_NOMEM, "safetensors: out of memory");
+    return GLIA_ERR_NOMEM;
   }
   *out = w;
   return GLIA_OK;
@@ -204,7 +205,7 @@ glia_status glia_checkpoint_load(const char *path, glia_params *p, glia_optim *o
     size_t n;
     float *state = glia_optim_state(opt, &n);
     const char *steps = glia_safetensors_meta(st, "optimizer.steps");
-    long long k;
+    long long k = 0;
     if (!steps || sscanf(steps, "%lld", &k) != 1 || k < 0)
       s = glia_error(GLIA_ERR_FORMAT, "%s: metadata optimizer.steps is missing or bad", path);
     if (!s && n)

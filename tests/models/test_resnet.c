@@ -196,12 +196,42 @@ static void test_glia_predict_prints_torchvisions_logits(void **state) {
   free(dir);
 }
 
+static void test_glia_bench_prints_one_json_line(void **state) {
+  (void)state;
+  char cmd[4096], line[4096];
+  snprintf(cmd, sizeof cmd,
+           "'%s' bench --arch cnn --size 32 --batch 2 --channels 1 --classes 3 --steps 1 --train",
+           getenv("GLIA_EXE"));
+  FILE *f = popen(cmd, "r");
+  assert_non_null(f);
+  assert_non_null(fgets(line, sizeof line, f));
+  assert_int_equal(pclose(f), 0);
+  cJSON *j = cJSON_Parse(line);
+  assert_non_null(j);
+  assert_string_equal(cJSON_GetObjectItem(j, "arch")->valuestring, "cnn");
+  assert_int_equal(cJSON_GetObjectItem(j, "size")->valueint, 32);
+  assert_int_equal(cJSON_GetObjectItem(j, "batch")->valueint, 2);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "train")));
+  const char *keys[] = {"images_per_s", "ms_per_step", "peak_rss_mb", "gflops_per_s"};
+  for (int k = 0; k < 4; k++) {
+    cJSON *v = cJSON_GetObjectItem(j, keys[k]);
+    assert_true(cJSON_IsNumber(v) && v->valuedouble > 0);
+  }
+  cJSON_Delete(j);
+  /* Usage errors exit with status 2. */
+  snprintf(cmd, sizeof cmd, "'%s' predict --arch resnet18 x.png 2>/dev/null", getenv("GLIA_EXE"));
+  assert_int_equal(WEXITSTATUS(system(cmd)), 2);
+  snprintf(cmd, sizeof cmd, "'%s' bench --arch nope 2>/dev/null", getenv("GLIA_EXE"));
+  assert_int_equal(WEXITSTATUS(system(cmd)), 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_state_dict_names_and_shapes_are_torchvisions),
       cmocka_unit_test(test_logits_match_torchvision_fast_path),
       cmocka_unit_test(test_logits_match_torchvision_reference_path),
       cmocka_unit_test(test_glia_predict_prints_torchvisions_logits),
+      cmocka_unit_test(test_glia_bench_prints_one_json_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

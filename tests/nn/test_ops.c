@@ -205,6 +205,14 @@ static void test_fast_paths_match_reference_on_odd_shapes(void **state) {
   int64_t dw_i[7] = {1, 1, 2, 2, 1, 1, 6};
   memcpy(d.i, dw_i, sizeof dw_i);
   fast_case(nn, &glia__op_conv2d, &d, &rng);
+  /* A transposed convolution as U-Net's up-sampling uses it, odd sizes, with bias. */
+  glia__args t = {0};
+  glia__set_in(&t, 0, 4, (int64_t[]){2, 6, 5, 7});
+  glia__set_in(&t, 1, 4, (int64_t[]){6, 3, 2, 2});
+  glia__set_in(&t, 2, 1, (int64_t[]){3});
+  int64_t t_i[9] = {2, 2, 0, 0, 0, 0, 1, 1, 1};
+  memcpy(t.i, t_i, sizeof t_i);
+  fast_case(nn, &glia__op_conv_transpose2d, &t, &rng);
   glia__args m = {0};
   glia__set_in(&m, 0, 3, (int64_t[]){3, 17, 33});
   glia__set_in(&m, 1, 2, (int64_t[]){33, 19});
