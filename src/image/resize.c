@@ -73,30 +73,34 @@ glia_status glia__resize_u8(const uint8_t *src, size_t src_stride, int width, in
                             uint8_t *dst, size_t dst_stride, int out_width, int out_height) {
   glia_status s = GLIA_OK;
   taps tx = {0}, ty = {0};
-  float *mid = glia_malloc((size_t)out_width * height * sizeof(float));
+  /* Columns first (whole source rows, vectorised), then the rows of the few output lines:
+   * when shrinking, the gathering row pass touches out_height rows instead of height. */
+  float *mid = glia_malloc((size_t)width * out_height * sizeof(float));
   if (!mid || taps_make(width, out_width, &tx) || taps_make(height, out_height, &ty)) {
     s = glia_error(GLIA_ERR_NOMEM, "resize: out of memory for %d×%d → %d×%d", width, height,
                    out_width, out_height);
     goto done;
   }
 #pragma omp parallel for schedule(static) GLIA__PAR(width, height)
-  for (int y = 0; y < height; y++) {
-    const uint8_t *r = src + (size_t)y * src_stride;
-    float *m = mid + (size_t)y * out_width;
-    for (int x = 0; x < out_width; x++) {
-      float acc = 0;
-      for (int k = 0; k < tx.count[x]; k++)
-        acc += tx.w[tx.start[x] + k] * r[tx.idx[tx.start[x] + k]];
-      m[x] = acc;
+  for (int y = 0; y < out_height; y++) {
+    float *restrict acc = mid + (size_t)y * width;
+    const uint8_t *restrict r0 = src + (size_t)ty.idx[ty.start[y]] * src_stride;
+    float w0 = ty.w[ty.start[y]];
+    for (int x = 0; x < width; x++) acc[x] = w0 * (float)r0[x];
+    for (int k = 1; k < ty.count[y]; k++) {
+      const uint8_t *restrict rk = src + (size_t)ty.idx[ty.start[y] + k] * src_stride;
+      float wk = ty.w[ty.start[y] + k];
+      for (int x = 0; x < width; x++) acc[x] += wk * (float)rk[x];
     }
   }
 #pragma omp parallel for schedule(static) GLIA__PAR(width, height)
   for (int y = 0; y < out_height; y++) {
+    const float *m = mid + (size_t)y * width;
     uint8_t *d = dst + (size_t)y * dst_stride;
     for (int x = 0; x < out_width; x++) {
       float acc = 0;
-      for (int k = 0; k < ty.count[y]; k++)
-        acc += ty.w[ty.start[y] + k] * mid[(size_t)ty.idx[ty.start[y] + k] * out_width + x];
+      for (int k = 0; k < tx.count[x]; k++)
+        acc += tx.w[tx.start[x] + k] * m[tx.idx[tx.start[x] + k]];
       d[x] = glia__sat_u8f(acc);
     }
   }
