@@ -54,7 +54,8 @@ typedef enum glia_crop_method {
   GLIA_CROP_NONE = 0, /* keep the whole image */
   GLIA_CROP_HARD = 1, /* Gaussian blur + Otsu's global threshold */
   GLIA_CROP_SOFT = 2, /* milder blur + adaptive (local) threshold */
-  GLIA_CROP_AUTO = 3, /* hard unless it fails on this image; the reason is recorded */
+  GLIA_CROP_AUTO = 3, /* hard unless Otsu finds nothing, covers > 90 % of the image, or
+                         rings it (touches all sides, fills < half); the reason is recorded */
 } glia_crop_method;
 
 /* "none", "hard", "soft", "auto"; parser returns -1 when unknown. */
