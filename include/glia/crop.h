@@ -54,7 +54,8 @@ typedef enum glia_crop_method {
   GLIA_CROP_NONE = 0, /* keep the whole image */
   GLIA_CROP_HARD = 1, /* Gaussian blur + Otsu's global threshold */
   GLIA_CROP_SOFT = 2, /* milder blur + adaptive (local) threshold */
-  GLIA_CROP_AUTO = 3, /* hard unless it fails on this image; the reason is recorded */
+  GLIA_CROP_AUTO = 3, /* hard unless Otsu finds nothing, covers > 90 % of the image, or
+                         rings it (touches all sides, fills < half); the reason is recorded */
 } glia_crop_method;
 
 /* "none", "hard", "soft", "auto"; parser returns -1 when unknown. */
@@ -75,10 +76,11 @@ typedef struct glia_crop_opts {
   double min_kept_pct;     /* the box must keep this % of the head, else it is widened;
                               default 99 */
   int analysis_px;         /* the box is searched on a copy shrunk (area averaging) so its
-                              longer side is at most this; 0: full size; default 256 */
+                              longer side is at most this (the box is then accurate to
+                              about 1/192 of the image); 0: full size; default 192 */
 } glia_crop_opts;
 #define GLIA_CROP_DEFAULTS                                                                         \
-  { GLIA_CROP_AUTO, 5, 3, 0, -2.0, 1, 2.0, 99.0, 256 }
+  { GLIA_CROP_AUTO, 5, 3, 0, -2.0, 1, 2.0, 99.0, 192 }
 
 typedef struct glia_crop_result {
   int x0, y0, x1, y1;      /* crop box in input pixels, end exclusive */

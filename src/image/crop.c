@@ -148,9 +148,18 @@ static glia_status crop_find(const uint8_t *gray, int width, int height, glia_cr
     r->method = GLIA_CROP_HARD;
   }
   double frac = (double)area / (double)k.n;
-  if (o.method == GLIA_CROP_AUTO && (area == 0 || frac > 0.9)) {
+  /* A bright background shows as a ring: a component reaching within 3 % of all four sides
+   * that covers under half of the image (a head cut by the frame fills most of it). */
+  int mx = width * 3 / 100, my = height * 3 / 100;
+  int ring = area && box.x0 <= mx && box.y0 <= my && box.x1 >= width - mx &&
+             box.y1 >= height - my && 2 * area < (int64_t)k.n;
+  if (o.method == GLIA_CROP_AUTO && (area == 0 || frac > 0.9 || ring)) {
     if (area == 0)
       snprintf(r->reason, sizeof r->reason, "auto: Otsu (t=%d) found no head, soft crop",
+               r->threshold);
+    else if (ring)
+      snprintf(r->reason, sizeof r->reason,
+               "auto: Otsu (t=%d) foreground rings the image (bright background?), soft crop",
                r->threshold);
     else
       snprintf(r->reason, sizeof r->reason,

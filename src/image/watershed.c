@@ -1,30 +1,35 @@
 /* Marker-based watershed by priority flooding (F. Meyer 1991; the ordered-queue form of
  * S. Beucher and F. Meyer 1993), with scikit-image 0.19's tie rule: a binary heap keyed by
  * (relief value, age), age counting pushes, neighbours visited up, left, right, down (then
- * the diagonals for 8-connectivity), a pixel labelled when pushed. */
+ * the diagonals for 8-connectivity), a pixel labelled when pushed. (scikit-image gives every
+ * marker age 0; here markers are aged in raster order, which only orders equal-valued
+ * markers.) */
 #include <string.h>
 
 #include "glia/morph.h"
 #include "glia/watershed.h"
 #include "image/internal.h"
 
+/* Heap element: the order (relief value, then age) folded into one 64-bit key, the value's
+ * float bits mapped to an unsigned integer that sorts like the float. Ages are unique (the
+ * markers take 0..m−1 in raster order), so keys never tie. */
 typedef struct helem {
-  float value;
-  uint32_t age;
+  uint64_t key;
   int32_t index;
 } helem;
 
-static inline int before(const helem *a, const helem *b) {
-  if (a->value != b->value) return a->value < b->value;
-  if (a->age != b->age) return a->age < b->age;
-  return a->index < b->index;
+static inline uint64_t make_key(float v, uint32_t age) {
+  uint32_t b;
+  memcpy(&b, &v, sizeof b);
+  b = (b & 0x80000000u) ? ~b : b | 0x80000000u;
+  return (uint64_t)b << 32 | age;
 }
 
 static void heap_push(helem *h, size_t *n, helem e) {
   size_t i = (*n)++;
   while (i) {
     size_t p = (i - 1) / 2;
-    if (!before(&e, &h[p])) break;
+    if (h[p].key <= e.key) break;
     h[i] = h[p];
     i = p;
   }
@@ -33,16 +38,16 @@ static void heap_push(helem *h, size_t *n, helem e) {
 
 static helem heap_pop(helem *h, size_t *n) {
   helem top = h[0], last = h[--*n];
-  size_t i = 0;
+  size_t i = 0, m = *n;
   for (;;) {
     size_t c = 2 * i + 1;
-    if (c >= *n) break;
-    if (c + 1 < *n && before(&h[c + 1], &h[c])) c++;
-    if (!before(&h[c], &last)) break;
+    if (c >= m) break;
+    if (c + 1 < m && h[c + 1].key < h[c].key) c++;
+    if (h[c].key >= last.key) break;
     h[i] = h[c];
     i = c;
   }
-  if (*n) h[i] = last;
+  if (m) h[i] = last;
   return top;
 }
 
@@ -59,13 +64,13 @@ glia_status glia_watershed(const float *image, const int32_t *markers, const uin
   helem *heap = glia_malloc((n + 1) * sizeof(helem));
   if (!heap) return glia_error(GLIA_ERR_NOMEM, "watershed: out of memory");
   if (labels != markers) memcpy(labels, markers, n * sizeof(int32_t));
+  uint32_t age = 0;
   for (size_t i = 0; i < n; i++) {
     if (mask && !mask[i]) labels[i] = 0;
     if (labels[i] < 0) labels[i] = 0;
-    if (labels[i]) heap_push(heap, &hn, (helem){image[i], 0, (int32_t)i});
+    if (labels[i]) heap_push(heap, &hn, (helem){make_key(image[i], age++), (int32_t)i});
   }
   const int dx[8] = {0, -1, 1, 0, -1, 1, -1, 1}, dy[8] = {-1, 0, 0, 1, -1, -1, 1, 1};
-  uint32_t age = 0;
   while (hn) {
     helem e = heap_pop(heap, &hn);
     int x = e.index % width, y = e.index / width;
@@ -75,7 +80,7 @@ glia_status glia_watershed(const float *image, const int32_t *markers, const uin
       int32_t q = yy * width + xx;
       if ((mask && !mask[q]) || labels[q]) continue;
       labels[q] = labels[e.index];
-      heap_push(heap, &hn, (helem){image[q], ++age, q});
+      heap_push(heap, &hn, (helem){make_key(image[q], age++), q});
     }
   }
   glia_free(heap);
