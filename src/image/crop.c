@@ -140,7 +140,7 @@ static glia_status crop_find(const uint8_t *gray, int width, int height, glia_cr
     s = glia_error(GLIA_ERR_NOMEM, "crop: out of memory for %d×%d", width, height);
     goto done;
   }
-  glia_component box;
+  glia_component box = {0};
   int64_t area = 0;
   if ((s = hard_mask(&k, gray, &o, &r->threshold))) goto done;
   if (o.method != GLIA_CROP_SOFT) {
