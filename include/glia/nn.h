@@ -173,6 +173,12 @@ GLIA_API glia_status glia_batch_norm(glia_nn *nn, glia_tensor *x, glia_tensor *w
                                      glia_tensor *running_var, float momentum, float eps,
                                      glia_tensor **out);
 
+/* relu(batch_norm(...)) in one pass and one buffer (the fusion of conv-BN-ReLU blocks). */
+GLIA_API glia_status glia_batch_norm_relu(glia_nn *nn, glia_tensor *x, glia_tensor *weight,
+                                          glia_tensor *bias, glia_tensor *running_mean,
+                                          glia_tensor *running_var, float momentum, float eps,
+                                          glia_tensor **out);
+
 /* Activations. glia_gelu: approximate = 0 exact (erf), 1 tanh. */
 GLIA_API glia_status glia_relu(glia_nn *nn, glia_tensor *x, glia_tensor **out);
 GLIA_API glia_status glia_leaky_relu(glia_nn *nn, glia_tensor *x, float slope, glia_tensor **out);
