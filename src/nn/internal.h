@@ -137,8 +137,10 @@ GLIA__DECL_FAST(conv2d)
 GLIA__DECL_FAST(linear)
 GLIA__DECL_FAST(matmul)
 GLIA__DECL_FAST(conv_transpose2d)
+GLIA__DECL_FAST(max_pool2d)
 int glia__conv2d_supports(const glia__args *a);
 int glia__gemm_supports(const glia__args *a);
+int glia__pool_supports(const glia__args *a);
 
 /* Declarations of the reference kernels of an op, for float (_f) and double (_d). */
 #define GLIA__DECL_REF(name)                                                                       \
