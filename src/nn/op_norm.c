@@ -65,6 +65,7 @@ const glia__op glia__op_batch_norm = {
     .shape = bn_shape,
     .aux_size = bn_aux,
     GLIA__REF_ROW(batch_norm),
+    .in_place = 1,
     .post = bn_post,
     .n_checks = 5,
     .check = bn_check,
