@@ -128,6 +128,12 @@ typedef struct glia_nn_mark {
 GLIA_API glia_nn_mark glia_nn_get_mark(const glia_nn *nn);
 GLIA_API glia_status glia_nn_keep(glia_nn *nn, glia_nn_mark mark, glia_tensor **t);
 
+/* Inference memory: the next op may write its output over its first input, which the caller
+ * will not read again. Honoured only while recording is off, for ops that can (batch norm,
+ * elementwise activations, scale, add), and when that input is an arena tensor; otherwise the
+ * op allocates as usual. Applies to one op call. */
+GLIA_API void glia_nn_reuse_input(glia_nn *nn);
+
 /* A new zeroed tensor in the context's arena (valid until glia_nn_reset). */
 GLIA_API glia_status glia_nn_tensor(glia_nn *nn, int ndim, const int64_t *shape, glia_tensor **out);
 
@@ -172,6 +178,12 @@ GLIA_API glia_status glia_batch_norm(glia_nn *nn, glia_tensor *x, glia_tensor *w
                                      glia_tensor *bias, glia_tensor *running_mean,
                                      glia_tensor *running_var, float momentum, float eps,
                                      glia_tensor **out);
+
+/* relu(batch_norm(...)) in one pass and one buffer (the fusion of conv-BN-ReLU blocks). */
+GLIA_API glia_status glia_batch_norm_relu(glia_nn *nn, glia_tensor *x, glia_tensor *weight,
+                                          glia_tensor *bias, glia_tensor *running_mean,
+                                          glia_tensor *running_var, float momentum, float eps,
+                                          glia_tensor **out);
 
 /* Activations. glia_gelu: approximate = 0 exact (erf), 1 tanh. */
 GLIA_API glia_status glia_relu(glia_nn *nn, glia_tensor *x, glia_tensor **out);

@@ -134,7 +134,9 @@ static glia_status basic_block(glia_nn *nn, const block *b, glia_tensor *x, glia
   glia_status s = glia__conv_bn_run(nn, &b->c1, x, 1, &h);
   if (!s) s = glia__conv_bn_run(nn, &b->c2, h, 0, &h);
   if (!s && b->has_down) s = glia__conv_bn_run(nn, &b->down, x, 0, &id);
+  if (!s) glia_nn_reuse_input(nn); /* h and then the sum are dead after their consumers */
   if (!s) s = glia_add(nn, h, id, &h);
+  if (!s) glia_nn_reuse_input(nn);
   if (!s) s = glia_relu(nn, h, &h);
   *out = s ? NULL : h;
   return s;

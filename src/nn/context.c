@@ -30,7 +30,8 @@ struct glia_nn {
   node **tape;
   size_t n_tape, cap_tape;
   int training, grad, reference;
-  int profile; /* GLIA_PROFILE=1: per-op times printed to stderr at free */
+  int reuse_next; /* glia_nn_reuse_input: the next op may write over its first input */
+  int profile;    /* GLIA_PROFILE=1: per-op times printed to stderr at free */
   double prof_fwd[GLIA__OP_COUNT], prof_bwd[GLIA__OP_COUNT];
   glia_rng rng;
   glia__dnnl *dnnl;
@@ -188,6 +189,16 @@ void glia_nn_reset(glia_nn *nn) {
   nn->n_tape = 0;
 }
 
+/* Whether p points into one of the arena's chunks (an op output, never a parameter). */
+static int in_arena(const glia_nn *nn, const void *p) {
+  const unsigned char *q = p;
+  for (size_t i = 0; i < nn->n_chunks; i++)
+    if (q >= nn->chunks[i].base && q < nn->chunks[i].base + nn->chunks[i].size) return 1;
+  return 0;
+}
+
+void glia_nn_reuse_input(glia_nn *nn) { nn->reuse_next = 1; }
+
 glia_status glia_nn_tensor(glia_nn *nn, int ndim, const int64_t *shape, glia_tensor **out) {
   *out = NULL;
   if (ndim < 0 || ndim > GLIA_TENSOR_MAX_DIMS)
@@ -250,7 +261,12 @@ glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in, int n
   if (st || (st = op->shape(a))) return st;
   glia_tensor *y = glia__arena_alloc(nn, sizeof *y);
   size_t n_out = (size_t)glia__out_numel(a), n_aux = op->aux_size ? op->aux_size(a) : 0;
-  float *yd = y ? glia__arena_alloc_raw(nn, n_out * sizeof(float)) : NULL; /* kernels write all */
+  const int reuse = nn->reuse_next && !nn->grad && op->in_place && in[0] &&
+                    glia_tensor_numel(in[0]) == (int64_t)n_out && in_arena(nn, in[0]->data);
+  nn->reuse_next = 0;
+  float *yd = !y      ? NULL
+              : reuse ? in[0]->data /* the caller gave up x: written over in place */
+                      : glia__arena_alloc_raw(nn, n_out * sizeof(float)); /* kernels write all */
   if (!yd) return glia_error(GLIA_ERR_NOMEM, "%s: out of memory for %zu floats", op->name, n_out);
   glia__set_shape(y, a->out_ndim, a->out_shape);
   y->data = yd;

@@ -51,6 +51,9 @@ typedef struct glia__op {
                           float *aux);
   glia_status (*fast_bwd)(glia_nn *nn, const glia__args *a, const float *const *x, const float *y,
                           const float *aux, const float *dy, float *const *dx);
+  /* 1 when the forward may write its output over input 0 (same size; each output element
+   * written after the inputs it depends on are read): glia_nn_reuse_input. */
+  int in_place;
   /* Called after the forward with the inputs and the saved state (batch norm updates its
    * running statistics here). NULL: nothing. */
   void (*post)(glia_nn *nn, const glia__args *a, glia_tensor *const *in, const float *aux);
@@ -137,8 +140,10 @@ GLIA__DECL_FAST(conv2d)
 GLIA__DECL_FAST(linear)
 GLIA__DECL_FAST(matmul)
 GLIA__DECL_FAST(conv_transpose2d)
+GLIA__DECL_FAST(max_pool2d)
 int glia__conv2d_supports(const glia__args *a);
 int glia__gemm_supports(const glia__args *a);
+int glia__pool_supports(const glia__args *a);
 
 /* Declarations of the reference kernels of an op, for float (_f) and double (_d). */
 #define GLIA__DECL_REF(name)                                                                       \

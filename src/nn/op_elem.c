@@ -38,6 +38,7 @@ static void bcast_check(int k, glia__args *a) {
       .diff = 3,                                                                                   \
       .shape = bcast_shape,                                                                        \
       GLIA__REF_ROW(id),                                                                           \
+      .in_place = 1,                                                                               \
       .n_checks = 3,                                                                               \
       .check = bcast_check,                                                                        \
   };
@@ -78,6 +79,7 @@ static void unary_check(int k, glia__args *a) {
       .diff = 1,                                                                                   \
       .shape = same_shape,                                                                         \
       GLIA__REF_ROW(id),                                                                           \
+      .in_place = 1,                                                                               \
       .n_checks = (checks),                                                                        \
       .check = unary_check,                                                                        \
   };

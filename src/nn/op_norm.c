@@ -5,7 +5,7 @@
 #include "nn/internal.h"
 
 /* ---- batch_norm: x, weight, bias, running_mean, running_var; i[0] = training,
- * f[0] = eps, f[1] = momentum. ---- */
+ * i[1] = fused ReLU, f[0] = eps, f[1] = momentum. ---- */
 static glia_status bn_shape(glia__args *a) {
   if (a->ndim[0] < 2) return glia__shape_error(a, "batch_norm", "expected x [N, C, ...]");
   const int64_t C = a->shape[0][1];
@@ -45,6 +45,8 @@ static void bn_check(int k, glia__args *a) {
   if (k == 2) glia__set_in(a, 1, -1, c); /* affine = False */
   if (k == 2) glia__set_in(a, 2, -1, c);
   a->i[0] = k != 1; /* case 1: evaluation mode */
+  a->i[1] = k >= 3; /* cases 3, 4: fused ReLU (training, evaluation) */
+  if (k == 4) a->i[0] = 0;
   a->f[0] = 1e-5;
   a->f[1] = 0.1;
 }
@@ -63,21 +65,36 @@ const glia__op glia__op_batch_norm = {
     .shape = bn_shape,
     .aux_size = bn_aux,
     GLIA__REF_ROW(batch_norm),
+    .in_place = 1,
     .post = bn_post,
-    .n_checks = 3,
+    .n_checks = 5,
     .check = bn_check,
     .check_init = bn_init,
 };
 
-glia_status glia_batch_norm(glia_nn *nn, glia_tensor *x, glia_tensor *weight, glia_tensor *bias,
-                            glia_tensor *running_mean, glia_tensor *running_var, float momentum,
-                            float eps, glia_tensor **out) {
+static glia_status bn_run(glia_nn *nn, glia_tensor *x, glia_tensor *weight, glia_tensor *bias,
+                          glia_tensor *running_mean, glia_tensor *running_var, float momentum,
+                          float eps, int relu, glia_tensor **out) {
   glia__args a = {0};
   a.i[0] = glia__training(nn);
+  a.i[1] = relu;
   a.f[0] = eps;
   a.f[1] = momentum;
   glia_tensor *in[5] = {x, weight, bias, running_mean, running_var};
   return glia__run(nn, GLIA__OP_batch_norm, in, 5, &a, out);
+}
+
+glia_status glia_batch_norm(glia_nn *nn, glia_tensor *x, glia_tensor *weight, glia_tensor *bias,
+                            glia_tensor *running_mean, glia_tensor *running_var, float momentum,
+                            float eps, glia_tensor **out) {
+  return bn_run(nn, x, weight, bias, running_mean, running_var, momentum, eps, 0, out);
+}
+
+glia_status glia_batch_norm_relu(glia_nn *nn, glia_tensor *x, glia_tensor *weight,
+                                 glia_tensor *bias, glia_tensor *running_mean,
+                                 glia_tensor *running_var, float momentum, float eps,
+                                 glia_tensor **out) {
+  return bn_run(nn, x, weight, bias, running_mean, running_var, momentum, eps, 1, out);
 }
 
 /* ---- softmax, log_softmax: i[0] = dim. ---- */

@@ -25,13 +25,20 @@ static void pool_check(int k, glia__args *a) {
   a->i[2] = k;
 }
 
+/* The fast path keeps each output's argmax (aux); the reference searches again. */
+static size_t max_pool_aux(const glia__args *a) { return (size_t)glia__out_numel(a); }
+
 const glia__op glia__op_max_pool2d = {
     .name = "max_pool2d",
     .min_in = 1,
     .max_in = 1,
     .diff = 1,
     .shape = pool_shape,
+    .aux_size = max_pool_aux,
     GLIA__REF_ROW(max_pool2d),
+    .fast_supports = glia__pool_supports,
+    .fast_fwd = glia__max_pool2d_fast_fwd,
+    .fast_bwd = glia__max_pool2d_fast_bwd,
     .n_checks = 2,
     .check = pool_check,
 };

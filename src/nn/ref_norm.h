@@ -1,8 +1,8 @@
 /* REAL-generic reference kernels: batch norm, softmax, log-softmax (included twice). */
 
 /* batch_norm: x [N, C, ...], weight [C], bias [C], running_mean [C], running_var [C];
- * i[0] = training, f[0] = eps, f[1] = momentum. aux = mean[C], invstd[C], biased var[C]
- * (Ioffe and Szegedy 2015). Sums in double. */
+ * i[0] = training, i[1] = fused ReLU on the output, f[0] = eps, f[1] = momentum. aux = mean[C],
+ * invstd[C], biased var[C] (Ioffe and Szegedy 2015). Sums in double. */
 void SFX(batch_norm_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REAL *aux) {
   const int64_t N = a->shape[0][0], C = a->shape[0][1];
   const int64_t S = glia__in_numel(a, 0) / (N * C);
@@ -36,15 +36,24 @@ void SFX(batch_norm_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REA
     for (int64_t n = 0; n < N; n++) {
       const REAL *xs = x[0] + (n * C + c) * S;
       REAL *ys = y + (n * C + c) * S;
+      if (a->i[1]) {
 #pragma omp simd
-      for (int64_t k = 0; k < S; k++) ys[k] = xs[k] * sc + sh;
+        for (int64_t k = 0; k < S; k++) {
+          const REAL v = xs[k] * sc + sh;
+          ys[k] = v > 0 ? v : 0;
+        }
+      } else {
+#pragma omp simd
+        for (int64_t k = 0; k < S; k++) ys[k] = xs[k] * sc + sh;
+      }
     }
   }
 }
 
+/* With the fused ReLU, the upstream gradient passes only where the output is positive. */
 void SFX(batch_norm_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, const REAL *aux,
                          const REAL *dy, REAL *const *dx) {
-  (void)y;
+  const int relu = a->i[1] != 0;
   const int64_t N = a->shape[0][0], C = a->shape[0][1];
   const int64_t S = glia__in_numel(a, 0) / (N * C);
   const double M = (double)(N * S);
@@ -55,10 +64,12 @@ void SFX(batch_norm_bwd)(const glia__args *a, const REAL *const *x, const REAL *
     double sdy = 0, sdyx = 0;
     for (int64_t n = 0; n < N; n++) {
       const REAL *xs = x[0] + (n * C + c) * S, *ds = dy + (n * C + c) * S;
+      const REAL *ys = y + (n * C + c) * S;
 #pragma omp simd reduction(+ : sdy, sdyx)
       for (int64_t k = 0; k < S; k++) {
-        sdy += ds[k];
-        sdyx += (double)ds[k] * ((double)xs[k] - mean) * invstd;
+        const REAL d = relu && ys[k] <= 0 ? 0 : ds[k];
+        sdy += d;
+        sdyx += (double)d * ((double)xs[k] - mean) * invstd;
       }
     }
     if (dx[1]) dx[1][c] += (REAL)sdyx;
@@ -70,9 +81,13 @@ void SFX(batch_norm_bwd)(const glia__args *a, const REAL *const *x, const REAL *
                k3 = train ? (REAL)(sdyx / M * invstd) : 0, mu = (REAL)mean;
     for (int64_t n = 0; n < N; n++) {
       const REAL *xs = x[0] + (n * C + c) * S, *ds = dy + (n * C + c) * S;
+      const REAL *ys = y + (n * C + c) * S;
       REAL *gs = dx[0] + (n * C + c) * S;
 #pragma omp simd
-      for (int64_t k = 0; k < S; k++) gs[k] += k1 * (ds[k] - k2 - (xs[k] - mu) * k3);
+      for (int64_t k = 0; k < S; k++) {
+        const REAL d = relu && ys[k] <= 0 ? 0 : ds[k];
+        gs[k] += k1 * (d - k2 - (xs[k] - mu) * k3);
+      }
     }
   }
 }

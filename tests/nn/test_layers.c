@@ -99,11 +99,39 @@ static void test_ema_follows_its_definition(void **state) {
   glia_params_free(p);
 }
 
+static void test_reuse_input_writes_in_place_only_in_inference(void **state) {
+  (void)state;
+  glia_nn *nn;
+  glia_tensor *x, *a, *b, *y;
+  assert_int_equal(glia_nn_new(&nn), GLIA_OK);
+  assert_int_equal(glia_tensor_new(2, (int64_t[]){3, 4}, &x), GLIA_OK);
+  for (int i = 0; i < 12; i++) x->data[i] = (float)(i - 6);
+  glia_nn_set_grad(nn, 0);
+  assert_int_equal(glia_scale(nn, x, 1.0f, &a), GLIA_OK); /* an arena copy */
+  assert_int_equal(glia_relu(nn, a, &b), GLIA_OK);        /* reference result */
+  glia_nn_reuse_input(nn);
+  assert_int_equal(glia_relu(nn, a, &y), GLIA_OK);
+  assert_ptr_equal(y->data, a->data); /* written over its input */
+  assert_memory_equal(y->data, b->data, 12 * sizeof(float));
+  glia_nn_reuse_input(nn); /* an owned tensor is never overwritten */
+  assert_int_equal(glia_relu(nn, x, &y), GLIA_OK);
+  assert_ptr_not_equal(y->data, x->data);
+  assert_true(x->data[0] == -6.0f);
+  glia_nn_set_grad(nn, 1); /* recording: the input may be saved for the backward */
+  assert_int_equal(glia_scale(nn, x, 1.0f, &a), GLIA_OK);
+  glia_nn_reuse_input(nn);
+  assert_int_equal(glia_relu(nn, a, &y), GLIA_OK);
+  assert_ptr_not_equal(y->data, a->data);
+  glia_tensor_free(x);
+  glia_nn_free(nn);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_squeeze_excitation_matches_torchvision),
       cmocka_unit_test(test_stochastic_depth_drops_whole_samples),
       cmocka_unit_test(test_ema_follows_its_definition),
+      cmocka_unit_test(test_reuse_input_writes_in_place_only_in_inference),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
