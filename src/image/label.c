@@ -132,8 +132,13 @@ glia_status glia_largest_component(uint8_t *mask, int width, int height, int64_t
   glia_component *c = NULL;
   if (!labels) return glia_error(GLIA_ERR_NOMEM, "largest component: out of memory");
   s = glia_label(mask, width, height, 8, labels, &c, &count);
+  if (!s && count > 0 && !c) {
+    glia_free(labels);
+    return glia_error(GLIA_ERR_INTERNAL, "largest component: no statistics");
+  }
   if (s) {
     glia_free(labels);
+    glia_free(c);
     return s;
   }
   int32_t best = 0;

@@ -65,7 +65,7 @@ glia_status glia_reconstruct_f32(const float *marker, const float *mask, float *
   }
   for (size_t i = 0; i < tail; i++) inq[queue[i]] = 1;
   size_t count = tail;
-  tail %= n;
+  if (n) tail %= n; /* n > 0 here (checked plane); said for the analyzer */
   while (count) {
     int32_t p = queue[head];
     head = (head + 1) % n;
