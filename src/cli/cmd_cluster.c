@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "cli/cluster_plot.h"
 
 #define CMD "cluster"
 
@@ -437,7 +436,7 @@ static int write_outputs(const cluster_args *a, image_job *jobs, size_t n) {
     for (size_t i = 0; i < n; i++) {
       if (!jobs[i].ok) continue;
       char *p = out_path(a->out, "plots", jobs[i].stem);
-      if (!p || cluster_plot_curves(p, jobs[i].rel, jobs[i].metrics, nk, jobs[i].best_k))
+      if (!p || glia_cluster_metrics_plot(p, jobs[i].rel, jobs[i].metrics, nk, jobs[i].best_k))
         fprintf(stderr, "glia cluster: %s: could not write the plot\n", p ? p : jobs[i].stem),
             rc = -1;
       free(p);
@@ -445,7 +444,7 @@ static int write_outputs(const cluster_args *a, image_job *jobs, size_t n) {
     char *p = out_path(a->out, "plots", "mean");
     char title[64];
     snprintf(title, sizeof title, "mean over %d images", good);
-    if (good && (!p || cluster_plot_curves(p, title, mean, nk, best)))
+    if (good && (!p || glia_cluster_metrics_plot(p, title, mean, nk, best)))
       fprintf(stderr, "glia cluster: %s: could not write the plot\n", p ? p : "mean"), rc = -1;
     free(p);
   }
