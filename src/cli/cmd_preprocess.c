@@ -176,6 +176,11 @@ static int write_csv(const pp_opts *o, const img_files *files, const pp_row *row
     csv_field(a.fp, r->outliers, 0);
     csv_field(a.fp, r->error, 1);
   }
+  for (size_t i = 0; i < img_files_n_bad(files); i++) { /* unusable entries: file and reason */
+    csv_field(a.fp, files->ds->bad[i].file, 0);
+    for (int k = 0; k < 6; k++) csv_field(a.fp, "", 0);
+    csv_field(a.fp, files->ds->bad[i].error, 1);
+  }
   glia_status s = glia_atomic_commit(&a);
   if (s) fprintf(stderr, "glia preprocess: %s\n", glia_last_error());
   free(path);
@@ -315,7 +320,7 @@ int cmd_preprocess(int argc, char **argv) {
 #pragma omp critical
     cli_progress(&c, "preprocess", ++done, files.n);
   }
-  size_t bad = 0;
+  size_t bad = img_files_n_bad(&files), total = files.n + bad;
   for (size_t i = 0; i < files.n; i++) {
     if (rows[i].ok && rows[i].crop.empty)
       fprintf(stderr, "glia preprocess: warning: %s: no head found, the whole image was kept\n",
@@ -327,7 +332,7 @@ int cmd_preprocess(int argc, char **argv) {
   }
   rc = write_csv(&o, &files, rows) || write_panels(&o, rows, files.n) ? CLI_FAILED : CLI_OK;
   if (!c.quiet)
-    fprintf(stderr, "glia preprocess: %zu of %zu images written to %s%s\n", files.n - bad, files.n,
+    fprintf(stderr, "glia preprocess: %zu of %zu images written to %s%s\n", total - bad, total,
             o.out, bad ? " (failed files listed above and in preprocess.csv)" : "");
   for (size_t i = 0; i < files.n; i++) free(rows[i].thumbs);
   free(rows);
