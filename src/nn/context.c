@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "glia/rng.h"
 #include "nn/internal.h"
 
 typedef struct chunk {
@@ -30,7 +31,7 @@ struct glia_nn {
   int training, grad, reference;
   int profile; /* GLIA_PROFILE=1: per-op times printed to stderr at free */
   double prof_fwd[GLIA__OP_COUNT], prof_bwd[GLIA__OP_COUNT];
-  uint64_t rng[4];
+  glia_rng rng; /* xoshiro256** (glia/rng.h), seeded by glia_nn_seed */
   glia__dnnl *dnnl;
 };
 
@@ -86,7 +87,8 @@ int glia_nn_reference(const glia_nn *nn) { return nn->reference; }
 
 glia__dnnl **glia__nn_dnnl_slot(glia_nn *nn) { return &nn->dnnl; }
 
-/* xoshiro256** (Blackman and Vigna 2018), seeded through splitmix64. */
+/* splitmix64: glia_nn_seed fills the xoshiro256** state from the seed alone (glia_rng_seed
+ * mixes in a stream number, which would change the bits of existing seeds). */
 static uint64_t splitmix64(uint64_t *s) {
   uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -94,36 +96,23 @@ static uint64_t splitmix64(uint64_t *s) {
   return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t next_u64(uint64_t *s) {
-  uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return r;
-}
-
 void glia_nn_seed(glia_nn *nn, uint64_t seed) {
-  for (int i = 0; i < 4; i++) nn->rng[i] = splitmix64(&seed);
+  for (int i = 0; i < 4; i++) nn->rng.s[i] = splitmix64(&seed);
 }
 
 void glia_nn_rng_state(const glia_nn *nn, uint64_t state[4]) {
-  for (int i = 0; i < 4; i++) state[i] = nn->rng[i];
+  for (int i = 0; i < 4; i++) state[i] = nn->rng.s[i];
 }
 
 void glia_nn_set_rng_state(glia_nn *nn, const uint64_t state[4]) {
-  for (int i = 0; i < 4; i++) nn->rng[i] = state[i];
+  for (int i = 0; i < 4; i++) nn->rng.s[i] = state[i];
 }
 
-float glia_nn_uniform(glia_nn *nn) { return (float)(next_u64(nn->rng) >> 40) * 0x1.0p-24f; }
+float glia_nn_uniform(glia_nn *nn) { return (float)(glia_rng_u64(&nn->rng) >> 40) * 0x1.0p-24f; }
 
 float glia_nn_normal(glia_nn *nn) {
-  double u1 = ((double)(next_u64(nn->rng) >> 11) + 1.0) * 0x1.0p-53;
-  double u2 = (double)(next_u64(nn->rng) >> 11) * 0x1.0p-53;
+  double u1 = ((double)(glia_rng_u64(&nn->rng) >> 11) + 1.0) * 0x1.0p-53;
+  double u2 = (double)(glia_rng_u64(&nn->rng) >> 11) * 0x1.0p-53;
   return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
