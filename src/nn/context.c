@@ -172,7 +172,7 @@ glia_status glia_nn_keep(glia_nn *nn, glia_nn_mark mark, glia_tensor **t) {
   }
   if (!after || c->size - mark.used < head + bytes || copy.grad) return GLIA_OK;
   memmove(dst + head, src, bytes);
-  copy.data = (float *)(dst + head);
+  copy.data = (void *)(dst + head);
   memcpy(dst, &copy, sizeof copy);
   glia__arena_release(nn, (glia__arena_mark){mark.chunk, mark.used});
   c->used = mark.used + head + ((bytes + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));

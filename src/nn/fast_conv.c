@@ -83,7 +83,8 @@ void glia__dnnl_free(glia__dnnl *d) {
 
 static glia__dnnl *get_dnnl(glia_nn *nn) {
   glia__dnnl **slot = glia__nn_dnnl_slot(nn);
-  if (*slot) return *slot;
+  glia__dnnl *have = *slot;
+  if (have) return have;
   glia__dnnl *d = glia_calloc(1, sizeof *d);
   if (!d) return NULL;
   if (dnnl_engine_create(&d->engine, dnnl_cpu, 0) != dnnl_success ||

@@ -45,7 +45,7 @@ static void split_dim(int ndim, const int64_t *shape, int dim, int64_t *outer, i
 
 /* permute: offset in x of output element o (output dim d is input dim i[d]). */
 static int64_t permute_offset(const glia__args *a, int64_t o) {
-  int64_t in_stride[GLIA__MAX_DIMS], off = 0, s = 1;
+  int64_t in_stride[GLIA__MAX_DIMS] = {0}, off = 0, s = 1;
   for (int d = a->ndim[0] - 1; d >= 0; d--) {
     in_stride[d] = s;
     s *= a->shape[0][d];

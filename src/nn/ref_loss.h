@@ -15,8 +15,8 @@ void SFX(cross_entropy_fwd)(const glia__args *a, const REAL *const *x, REAL *y, 
     const REAL *xs = x[0] + n * C;
     REAL mx = xs[0];
     for (int64_t c = 1; c < C; c++) mx = xs[c] > mx ? xs[c] : mx;
-    double s = 0;
-    for (int64_t c = 0; c < C; c++) s += exp((double)(xs[c] - mx));
+    double s = exp((double)(xs[0] - mx)); /* C >= 1: the same sum as from 0 */
+    for (int64_t c = 1; c < C; c++) s += exp((double)(xs[c] - mx));
     double ls = log(s), smooth = 0;
     for (int64_t c = 0; c < C; c++) {
       double lp = (double)(xs[c] - mx) - ls;

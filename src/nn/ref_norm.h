@@ -88,8 +88,8 @@ static void SFX(softmax_any)(const glia__args *a, const REAL *x, REAL *y, int lo
       REAL *ys = y + o * D * inner + in;
       REAL mx = xs[0];
       for (int64_t d = 1; d < D; d++) mx = xs[d * inner] > mx ? xs[d * inner] : mx;
-      double s = 0;
-      for (int64_t d = 0; d < D; d++) s += RF(exp)(xs[d * inner] - mx);
+      double s = RF(exp)(xs[0] - mx); /* D >= 1: the same sum as from 0, never log(0) */
+      for (int64_t d = 1; d < D; d++) s += RF(exp)(xs[d * inner] - mx);
       REAL ls = (REAL)log(s);
       for (int64_t d = 0; d < D; d++)
         ys[d * inner] = logarithm ? xs[d * inner] - mx - ls : RF(exp)(xs[d * inner] - mx - ls);
