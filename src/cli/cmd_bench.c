@@ -107,7 +107,11 @@ int cmd_bench(int argc, char **argv) {
   glia_optim_opts oo = GLIA_OPTIM_DEFAULTS;
   size_t n = (size_t)(o.batch * o.channels * o.size * o.size);
   float *x = malloc(n * sizeof(float)), *y = malloc((size_t)o.batch * sizeof(float));
-  glia_status s = x && y ? GLIA_OK : glia_error(GLIA_ERR_NOMEM, "bench: out of memory");
+  glia_status s = GLIA_OK;
+  if (!x || !y) {
+    glia_error(GLIA_ERR_NOMEM, "bench: out of memory");
+    s = GLIA_ERR_NOMEM;
+  }
   if (!s) s = glia_model_new(o.arch, (int)o.channels, (int)o.classes, &m);
   if (!s) s = glia_nn_new(&nn);
   if (!s) s = glia_optim_new(glia_model_params(m), &oo, &opt);

@@ -52,7 +52,8 @@ char *img_out_path(const char *cmd, const char *out, const char *rel, const char
   snprintf(p, n, "%s/%s", out, rel);
   char *slash = strrchr(p, '/'), *dot = strrchr(p, '.');
   if (dot && dot > slash) *dot = 0;
-  strcat(p, suffix);
+  size_t used = strlen(p);
+  snprintf(p + used, n - used, "%s", suffix);
   slash = strrchr(p, '/');
   *slash = 0;
   glia_status s = glia_mkdirs(p);

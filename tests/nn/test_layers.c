@@ -27,7 +27,7 @@ static void test_squeeze_excitation_matches_torchvision(void **state) {
     glia_tensor *in[5], *y;
     assert_int_equal(glia_nn_new(&nn), GLIA_OK);
     for (int k = 0; k < 5; k++) {
-      char name[8];
+      char name[16];
       snprintf(name, sizeof name, "in%d", k);
       const fx_tensor *t = fx_find(c, name);
       assert_int_equal(glia_tensor_new(t->ndim, t->shape, &in[k]), GLIA_OK);
@@ -40,7 +40,7 @@ static void test_squeeze_excitation_matches_torchvision(void **state) {
     float *seed = fx_copy(fx_find(c, "dy"));
     assert_int_equal(glia__backward_seed(nn, y, seed), GLIA_OK);
     for (int k = 0; k < 5; k++) {
-      char name[8];
+      char name[16];
       snprintf(name, sizeof name, "grad%d", k);
       assert_close(name, in[k]->grad, fx_find(c, name));
       glia_tensor_free(in[k]);
