@@ -54,7 +54,7 @@ void glia__kaiming_fan_out(glia_nn *nn, glia_tensor *w) {
 }
 
 void glia__default_init(glia_nn *nn, glia_tensor *w, glia_tensor *b) {
-  const double fan_in = (double)(glia_tensor_numel(w) / w->shape[0]);
+  const double fan_in = (double)glia_tensor_numel(w) / (double)w->shape[0]; /* exact */
   const float bound = (float)(1.0 / sqrt(fan_in));
   for (int64_t i = 0; i < glia_tensor_numel(w); i++)
     w->data[i] = bound * (2 * glia_nn_uniform(nn) - 1);

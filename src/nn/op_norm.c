@@ -28,7 +28,7 @@ static void bn_post(glia_nn *nn, const glia__args *a, glia_tensor *const *in, co
   (void)nn;
   if (!a->i[0] || !in[3] || !in[4]) return;
   const int64_t C = a->shape[0][1];
-  const double m = a->f[1], cnt = (double)(glia__in_numel(a, 0) / C);
+  const double m = a->f[1], cnt = (double)glia__in_numel(a, 0) / (double)C; /* exact */
   for (int64_t c = 0; c < C; c++) {
     in[3]->data[c] = (float)((1 - m) * in[3]->data[c] + m * aux[c]);
     in[4]->data[c] = (float)((1 - m) * in[4]->data[c] + m * aux[2 * C + c] * cnt / (cnt - 1));

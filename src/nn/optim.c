@@ -90,7 +90,7 @@ static void sgd_segment(const glia_optim *opt, const segment *s, float *buf, flo
   for (size_t i = 0; i < s->n; i++) {
     float d = s->grad[i];
     if (wd != 0) d += wd * s->value[i];
-    if (mom > 0) {
+    if (mom > 0 && buf) { /* buf (the momentum) exists whenever mom > 0 */
       buf[i] = first ? d : mom * buf[i] + (1 - o->dampening) * d;
       d = o->nesterov ? d + mom * buf[i] : buf[i];
     }
@@ -156,8 +156,10 @@ double glia_clip_grad_norm(glia_params *p, double max_norm) {
 static double schedule(const glia_lr_opts *o, int64_t step) {
   const double pi = 3.14159265358979323846;
   switch (o->kind) {
-  case GLIA_LR_STEP:
-    return o->lr * pow(o->gamma, (double)(step / (o->step_size > 0 ? o->step_size : 1)));
+  case GLIA_LR_STEP: {
+    const int64_t decays = step / (o->step_size > 0 ? o->step_size : 1); /* floor, as PyTorch */
+    return o->lr * pow(o->gamma, (double)decays);
+  }
   case GLIA_LR_COSINE: {
     int64_t T = o->total_steps > 0 ? o->total_steps : 1;
     return o->eta_min + (o->lr - o->eta_min) * (1 + cos(pi * (double)step / (double)T)) / 2;

@@ -275,7 +275,7 @@ glia_status glia_safetensors_load_params(const glia_safetensors *st, glia_params
   if (strict)
     for (size_t i = 0; i < st->n; i++)
       if (!glia_params_find(p, st->e[i].name) && !ignorable(st->e[i].name) &&
-          strncmp(st->e[i].name, "optimizer.", 10))
+          strncmp(st->e[i].name, "optimizer.", 10) != 0)
         return glia_error(GLIA_ERR_ARGUMENT,
                           "%s: tensor %s is not part of the model (weights of "
                           "another architecture?)",

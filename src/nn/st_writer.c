@@ -204,7 +204,7 @@ glia_status glia_checkpoint_load(const char *path, glia_params *p, glia_optim *o
     size_t n;
     float *state = glia_optim_state(opt, &n);
     const char *steps = glia_safetensors_meta(st, "optimizer.steps");
-    long long k;
+    long long k = 0;
     if (!steps || sscanf(steps, "%lld", &k) != 1 || k < 0)
       s = glia_error(GLIA_ERR_FORMAT, "%s: metadata optimizer.steps is missing or bad", path);
     if (!s && n)

@@ -51,7 +51,7 @@ void glia__set_shape(glia_tensor *t, int ndim, const int64_t *shape) {
 }
 
 glia_status glia_tensor_new(int ndim, const int64_t *shape, glia_tensor **out) {
-  size_t bytes;
+  size_t bytes = 0;
   *out = NULL;
   glia_status st = check_shape(ndim, shape, &bytes);
   if (st) return st;
