@@ -15,4 +15,5 @@
 #include "glia/snake.h"
 #include "glia/skull.h"
 #include "glia/watershed.h"
+#include "glia/plot.h"
 #endif

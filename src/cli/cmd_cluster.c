@@ -2,15 +2,12 @@
  * over a range of k, the chosen k, label maps, colourised masks, overlays and tumor
  * candidates (docs/cluster.md). */
 #include <cjson/cJSON.h>
-#include <ctype.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "cli/cluster_plot.h"
+#include "cli/image_cmds.h"
 
 #define CMD "cluster"
 
@@ -143,90 +140,6 @@ static int parse_args(int argc, char **argv, cluster_args *a) {
   if (a->opts.black_threshold > 0 && a->opts.features != GLIA_FEATURES_GRAY)
     return cli_usage_error(CMD, "--black-threshold works with --features gray only");
   return 0;
-}
-
-/* ---- the list of images --------------------------------------------------------------- */
-
-typedef struct file_list {
-  char **path, **rel;
-  size_t n, cap;
-} file_list;
-
-static int has_image_ext(const char *name) {
-  const char *dot = strrchr(name, '.');
-  if (!dot) return 0;
-  char e[8] = {0};
-  for (int i = 0; i < 7 && dot[1 + i]; i++) e[i] = (char)tolower((unsigned char)dot[1 + i]);
-  return !strcmp(e, "jpg") || !strcmp(e, "jpeg") || !strcmp(e, "png") || !strcmp(e, "tif") ||
-         !strcmp(e, "tiff");
-}
-
-static int list_push(file_list *l, const char *path, const char *rel) {
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? 2 * l->cap : 64;
-    char **p = realloc(l->path, cap * sizeof *p), **r = p ? realloc(l->rel, cap * sizeof *r) : NULL;
-    if (p) l->path = p;
-    if (!p || !r) return -1;
-    l->rel = r;
-    l->cap = cap;
-  }
-  l->path[l->n] = strdup(path);
-  l->rel[l->n] = strdup(rel);
-  if (!l->path[l->n] || !l->rel[l->n]) return -1;
-  l->n++;
-  return 0;
-}
-
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Recursively adds the image files under dir (names sorted, so the order is stable). */
-static int scan_dir(file_list *l, const char *dir, const char *rel, int depth) {
-  if (depth > 32) return 0;
-  DIR *d = opendir(dir);
-  if (!d) {
-    fprintf(stderr, "glia cluster: %s: cannot open folder\n", dir);
-    return -1;
-  }
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    if (n == cap) {
-      char **nn = realloc(names, (cap = cap ? 2 * cap : 64) * sizeof *nn);
-      if (!nn) break;
-      names = nn;
-    }
-    if (!(names[n] = strdup(e->d_name))) break;
-    n++;
-  }
-  closedir(d);
-  if (n) qsort(names, n, sizeof *names, cmp_str);
-  int rc = 0;
-  for (size_t i = 0; i < n; i++) {
-    char *p = glia_path_join(dir, names[i]);
-    char *r = *rel ? glia_path_join(rel, names[i]) : strdup(names[i]);
-    struct stat st;
-    if (p && r && stat(p, &st) == 0) {
-      if (S_ISDIR(st.st_mode))
-        rc |= scan_dir(l, p, r, depth + 1);
-      else if (S_ISREG(st.st_mode) && has_image_ext(names[i]) && list_push(l, p, r))
-        rc = -1;
-    }
-    free(p);
-    free(r);
-    free(names[i]);
-  }
-  free(names);
-  return rc;
-}
-
-static void list_free(file_list *l) {
-  for (size_t i = 0; i < l->n; i++) free(l->path[i]), free(l->rel[i]);
-  free(l->path);
-  free(l->rel);
 }
 
 /* ---- one image ------------------------------------------------------------------------- */
@@ -437,7 +350,7 @@ static int write_outputs(const cluster_args *a, image_job *jobs, size_t n) {
     for (size_t i = 0; i < n; i++) {
       if (!jobs[i].ok) continue;
       char *p = out_path(a->out, "plots", jobs[i].stem);
-      if (!p || cluster_plot_curves(p, jobs[i].rel, jobs[i].metrics, nk, jobs[i].best_k))
+      if (!p || glia_cluster_metrics_plot(p, jobs[i].rel, jobs[i].metrics, nk, jobs[i].best_k))
         fprintf(stderr, "glia cluster: %s: could not write the plot\n", p ? p : jobs[i].stem),
             rc = -1;
       free(p);
@@ -445,7 +358,7 @@ static int write_outputs(const cluster_args *a, image_job *jobs, size_t n) {
     char *p = out_path(a->out, "plots", "mean");
     char title[64];
     snprintf(title, sizeof title, "mean over %d images", good);
-    if (good && (!p || cluster_plot_curves(p, title, mean, nk, best)))
+    if (good && (!p || glia_cluster_metrics_plot(p, title, mean, nk, best)))
       fprintf(stderr, "glia cluster: %s: could not write the plot\n", p ? p : "mean"), rc = -1;
     free(p);
   }
@@ -457,8 +370,17 @@ done:
   return rc;
 }
 
-static int write_bad_files(const char *out, const image_job *jobs, size_t n) {
-  size_t bad = 0;
+/* One CSV row: the file and the reason, quoted. */
+static void bad_row(FILE *f, const char *file, const char *reason) {
+  fprintf(f, "\"%s\",\"", file);
+  for (const char *p = reason ? reason : ""; *p; p++)
+    fputs(*p == '"' ? "\"\"" : (char[2]){*p, 0}, f);
+  fprintf(f, "\"\n");
+}
+
+/* OUT/bad_files.csv: the images that failed, then the unusable entries of the scan. */
+static int write_bad_files(const char *out, const image_job *jobs, const img_files *l) {
+  size_t n = l->n, bad = img_files_n_bad(l);
   for (size_t i = 0; i < n; i++) bad += !jobs[i].ok;
   if (!bad) return 0;
   char *path = glia_path_join(out, "bad_files.csv");
@@ -468,13 +390,10 @@ static int write_bad_files(const char *out, const image_job *jobs, size_t n) {
     return -1;
   }
   fprintf(f.fp, "file,reason\n");
-  for (size_t i = 0; i < n; i++) {
-    if (jobs[i].ok) continue;
-    fprintf(f.fp, "\"%s\",\"", jobs[i].rel);
-    for (const char *p = jobs[i].error ? jobs[i].error : ""; *p; p++)
-      fputs(*p == '"' ? "\"\"" : (char[2]){*p, 0}, f.fp);
-    fprintf(f.fp, "\"\n");
-  }
+  for (size_t i = 0; i < n; i++)
+    if (!jobs[i].ok) bad_row(f.fp, jobs[i].rel, jobs[i].error);
+  for (size_t i = 0; i < img_files_n_bad(l); i++)
+    bad_row(f.fp, l->ds->bad[i].file, l->ds->bad[i].error);
   glia_free(path);
   return glia_atomic_commit(&f) ? -1 : 0;
 }
@@ -492,36 +411,17 @@ static int make_dirs(const char *out) {
   return 0;
 }
 
-static int collect(const char *input, file_list *l) {
-  struct stat st;
-  if (!input) return -1;
-  if (stat(input, &st) != 0) {
-    fprintf(stderr, "glia cluster: %s: no such file or folder\n", input);
-    return -1;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    if (scan_dir(l, input, "", 0)) return -1;
-    if (!l->n) fprintf(stderr, "glia cluster: %s: no .jpg/.jpeg/.png/.tif/.tiff file\n", input);
-    return l->n ? 0 : -1;
-  }
-  const char *base = strrchr(input, '/');
-  return list_push(l, input, base ? base + 1 : input);
-}
-
 int cmd_cluster(int argc, char **argv) {
   cluster_args a;
   memset(&a, 0, sizeof a);
   int rc = parse_args(argc, argv, &a);
   if (rc) return rc < 0 ? CLI_OK : rc;
   cli_common_apply(&a.common);
-  file_list l = {0};
-  if (collect(a.input, &l) || make_dirs(a.out)) {
-    list_free(&l);
-    return CLI_FAILED;
-  }
-  image_job *jobs = calloc(l.n, sizeof *jobs);
+  img_files l;
+  if (!a.input || img_files_list(CMD, a.input, &l)) return CLI_FAILED;
+  image_job *jobs = make_dirs(a.out) ? NULL : calloc(l.n, sizeof *jobs);
   if (!jobs) {
-    list_free(&l);
+    img_files_free(&l);
     return CLI_FAILED;
   }
   size_t done = 0, good = 0;
@@ -541,7 +441,7 @@ int cmd_cluster(int argc, char **argv) {
   for (size_t i = 0; i < l.n; i++) good += jobs[i].ok;
   rc = good ? CLI_OK : CLI_FAILED;
   if (good && write_outputs(&a, jobs, l.n)) rc = CLI_FAILED;
-  if (write_bad_files(a.out, jobs, l.n)) rc = CLI_FAILED;
+  if (write_bad_files(a.out, jobs, &l)) rc = CLI_FAILED;
   for (size_t i = 0; i < l.n; i++) {
     free(jobs[i].stem);
     free(jobs[i].metrics);
@@ -549,6 +449,6 @@ int cmd_cluster(int argc, char **argv) {
     cJSON_Delete(jobs[i].candidates);
   }
   free(jobs);
-  list_free(&l);
+  img_files_free(&l);
   return rc;
 }

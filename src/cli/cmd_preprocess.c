@@ -57,18 +57,17 @@ static void process(const char *path, const char *rel, const pp_opts *o, pp_row 
                     int want_thumb) {
   glia_image_u8 *img = NULL, *gray = NULL, *out = NULL;
   char *dst = NULL;
-  glia_status s = glia_image_load_u8(path, NULL, &img, NULL);
   size_t len = 0;
-  if (s) goto fail;
+  if (glia_image_load_u8(path, NULL, &img, NULL)) goto fail;
   if (want_thumb && (r->thumbs = calloc(2 * THUMB * THUMB, 1))) {
-    if ((s = glia_image_u8_to_gray(img, &gray))) goto fail;
+    if (glia_image_u8_to_gray(img, &gray)) goto fail;
     thumb(gray->data, gray->width, gray->height, r->thumbs); /* before any change */
     glia_image_u8_free(gray);
     gray = NULL;
   }
   if (o->clean) {
     glia_cleanup_report cr;
-    if ((s = glia_cleanup(img, NULL, &cr))) goto fail;
+    if (glia_cleanup(img, NULL, &cr)) goto fail;
     len += (size_t)snprintf(r->steps + len, sizeof r->steps - len, "clean");
     snprintf(r->outliers, sizeof r->outliers, "%s%s%s",
              cr.white_background ? "white-background;" : "", cr.frame_px ? "frame;" : "",
@@ -80,12 +79,12 @@ static void process(const char *path, const char *rel, const pp_opts *o, pp_row 
       r->outliers[strlen(r->outliers) - 1] = 0;
     }
   }
-  if ((s = glia_image_u8_to_gray(img, &gray))) goto fail;
-  if ((s = glia_crop_find(gray->data, gray->width, gray->height, &o->crop, &r->crop))) goto fail;
+  if (glia_image_u8_to_gray(img, &gray)) goto fail;
+  if (glia_crop_find(gray->data, gray->width, gray->height, &o->crop, &r->crop)) goto fail;
   if (o->crop.method != GLIA_CROP_NONE)
     len += (size_t)snprintf(r->steps + len, sizeof r->steps - len, "%scrop", len ? "+" : "");
-  if ((s = glia_crop_square(gray->data, gray->width, gray->height, r->crop.x0, r->crop.y0,
-                            r->crop.x1, r->crop.y1, o->size, &out)))
+  if (glia_crop_square(gray->data, gray->width, gray->height, r->crop.x0, r->crop.y0, r->crop.x1,
+                       r->crop.y1, o->size, &out))
     goto fail;
   if (o->size)
     len += (size_t)snprintf(r->steps + len, sizeof r->steps - len, "%sresize%d", len ? "+" : "",
@@ -94,10 +93,10 @@ static void process(const char *path, const char *rel, const pp_opts *o, pp_row 
     uint8_t *m = malloc((size_t)out->width * out->height);
     glia_skull_report sr;
     if (!m) {
-      s = glia_error(GLIA_ERR_NOMEM, "out of memory");
+      glia_error(GLIA_ERR_NOMEM, "out of memory");
       goto fail;
     }
-    s = glia_skull_strip(out->data, out->width, out->height, NULL, m, &sr);
+    glia_status s = glia_skull_strip(out->data, out->width, out->height, NULL, m, &sr);
     if (s == GLIA_OK && sr.ok) {
       for (size_t i = 0; i < (size_t)out->width * out->height; i++)
         if (!m[i]) out->data[i] = 0;
@@ -108,12 +107,11 @@ static void process(const char *path, const char *rel, const pp_opts *o, pp_row 
       size_t ol = strlen(r->outliers);
       snprintf(r->outliers + ol, sizeof r->outliers - ol, "%sskull strip skipped: %s",
                ol ? ";" : "", s ? glia_last_error() : sr.reason);
-      s = GLIA_OK;
     }
     free(m);
   }
   for (int k = 0; k < o->nsteps; k++) {
-    if ((s = enh_apply(o->steps[k], out->data, out->width, out->height, NULL))) goto fail;
+    if (enh_apply(o->steps[k], out->data, out->width, out->height, NULL)) goto fail;
     len += (size_t)snprintf(r->steps + len, sizeof r->steps - len, "%s%s", len ? "+" : "",
                             enh_name(o->steps[k]));
     if (len >= sizeof r->steps) len = sizeof r->steps - 1;
@@ -121,10 +119,10 @@ static void process(const char *path, const char *rel, const pp_opts *o, pp_row 
   if (r->thumbs) thumb(out->data, out->width, out->height, r->thumbs + THUMB * THUMB);
   dst = img_out_path("preprocess", o->out, rel, ".png");
   if (!dst) {
-    s = glia_error(GLIA_ERR_IO, "cannot create the output folder");
+    glia_error(GLIA_ERR_IO, "cannot create the output folder");
     goto fail;
   }
-  if ((s = glia_image_u8_save_png(dst, out))) goto fail;
+  if (glia_image_u8_save_png(dst, out)) goto fail;
   r->ok = 1;
   goto done;
 fail:
@@ -175,6 +173,11 @@ static int write_csv(const pp_opts *o, const img_files *files, const pp_row *row
     csv_field(a.fp, kept, 0);
     csv_field(a.fp, r->outliers, 0);
     csv_field(a.fp, r->error, 1);
+  }
+  for (size_t i = 0; i < img_files_n_bad(files); i++) { /* unusable entries: file and reason */
+    csv_field(a.fp, files->ds->bad[i].file, 0);
+    for (int k = 0; k < 6; k++) csv_field(a.fp, "", 0);
+    csv_field(a.fp, files->ds->bad[i].error, 1);
   }
   glia_status s = glia_atomic_commit(&a);
   if (s) fprintf(stderr, "glia preprocess: %s\n", glia_last_error());
@@ -315,7 +318,7 @@ int cmd_preprocess(int argc, char **argv) {
 #pragma omp critical
     cli_progress(&c, "preprocess", ++done, files.n);
   }
-  size_t bad = 0;
+  size_t bad = img_files_n_bad(&files), total = files.n + bad;
   for (size_t i = 0; i < files.n; i++) {
     if (rows[i].ok && rows[i].crop.empty)
       fprintf(stderr, "glia preprocess: warning: %s: no head found, the whole image was kept\n",
@@ -327,7 +330,7 @@ int cmd_preprocess(int argc, char **argv) {
   }
   rc = write_csv(&o, &files, rows) || write_panels(&o, rows, files.n) ? CLI_FAILED : CLI_OK;
   if (!c.quiet)
-    fprintf(stderr, "glia preprocess: %zu of %zu images written to %s%s\n", files.n - bad, files.n,
+    fprintf(stderr, "glia preprocess: %zu of %zu images written to %s%s\n", total - bad, total,
             o.out, bad ? " (failed files listed above and in preprocess.csv)" : "");
   for (size_t i = 0; i < files.n; i++) free(rows[i].thumbs);
   free(rows);

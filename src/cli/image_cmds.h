@@ -1,4 +1,5 @@
-/* Helpers shared by the image commands (preprocess, enhance, morph, snake, watershed). */
+/* Helpers shared by the image commands (preprocess, enhance, morph, snake, watershed,
+ * cluster). */
 #ifndef GLIA_CLI_IMAGE_CMDS_H
 #define GLIA_CLI_IMAGE_CMDS_H
 
@@ -6,16 +7,23 @@
 #include <stdint.h>
 
 #include "cli/cli.h"
+#include "glia/dataset.h"
 
-/* The image files to process: DATA itself when it is a file, else every file under DATA
- * (recursively, sorted) whose name ends in .jpg, .jpeg, .png, .tif or .tiff (any case).
- * rel[i] is the path relative to DATA (the file name for a single file). Returns 0, or -1
- * with a message printed. Free with img_files_free. */
+/* The image files to process, found by glia_dataset_scan (DATA: one image file, a folder
+ * searched recursively, or a list file): rel[i] is the entry's name relative to DATA (the
+ * file name for a single file), path[i] the file to open, both owned by ds, in the data
+ * set's (natural) order. Entries that look like images but cannot be used (folders named
+ * x.jpg, symbolic-link loops, dangling links) are ds->bad, printed by img_files_list as
+ * "glia CMD: <reason>" (img_batch and the commands count them as failed files).
+ * Returns 0, or -1 with a message printed. Free with img_files_free. */
 typedef struct img_files {
   char **path, **rel;
   size_t n;
+  glia_dataset *ds;
 } img_files;
 int img_files_list(const char *cmd, const char *data, img_files *out);
+/* The number of bad entries of the scan. */
+size_t img_files_n_bad(const img_files *f);
 void img_files_free(img_files *f);
 
 /* OUT/REL with the extension replaced by SUFFIX (e.g. ".png"); parents created. Caller frees.

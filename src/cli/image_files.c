@@ -1,118 +1,47 @@
-/* Image commands: listing image files under a folder, output paths, enhancement steps. */
-#include <ctype.h>
-#include <dirent.h>
+/* Image commands: the image files of DATA (glia_dataset_scan), output paths, enhancement
+ * steps. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/image_cmds.h"
 
-static int has_image_ext(const char *name) {
-  const char *dot = strrchr(name, '.');
-  if (!dot) return 0;
-  char e[8];
-  size_t i = 0;
-  for (dot++; *dot && i < sizeof e - 1; dot++) e[i++] = (char)tolower((unsigned char)*dot);
-  e[i] = 0;
-  return !*dot && (!strcmp(e, "jpg") || !strcmp(e, "jpeg") || !strcmp(e, "png") ||
-                   !strcmp(e, "tif") || !strcmp(e, "tiff"));
-}
-
-static int push(img_files *f, size_t *cap, const char *path, const char *rel) {
-  if (f->n == *cap) {
-    size_t nc = *cap ? 2 * *cap : 64;
-    char **p = realloc(f->path, nc * sizeof *p), **r;
-    if (!p) return -1;
-    f->path = p;
-    r = realloc(f->rel, nc * sizeof *r);
-    if (!r) return -1;
-    f->rel = r;
-    *cap = nc;
-  }
-  f->path[f->n] = strdup(path);
-  f->rel[f->n] = strdup(rel);
-  if (!f->path[f->n] || !f->rel[f->n]) return -1;
-  f->n++;
-  return 0;
-}
-
-static int walk(img_files *f, size_t *cap, const char *dir, const char *rel, int depth) {
-  if (depth > 32) return 0;
-  DIR *d = opendir(dir);
-  if (!d) return 0;
-  struct dirent *e;
-  int rc = 0;
-  while (!rc && (e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    size_t nl = strlen(dir) + strlen(e->d_name) + 2, rl = strlen(rel) + strlen(e->d_name) + 2;
-    char *p = malloc(nl), *r = malloc(rl);
-    if (!p || !r) {
-      free(p);
-      free(r);
-      rc = -1;
-      break;
-    }
-    snprintf(p, nl, "%s/%s", dir, e->d_name);
-    snprintf(r, rl, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
-    struct stat st;
-    if (stat(p, &st) == 0) {
-      if (S_ISDIR(st.st_mode))
-        rc = walk(f, cap, p, r, depth + 1);
-      else if (S_ISREG(st.st_mode) && has_image_ext(e->d_name))
-        rc = push(f, cap, p, r);
-    }
-    free(p);
-    free(r);
-  }
-  closedir(d);
-  return rc;
-}
-
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int img_files_list(const char *cmd, const char *data, img_files *out) {
   memset(out, 0, sizeof *out);
-  struct stat st;
-  if (stat(data, &st) != 0) {
-    fprintf(stderr, "glia %s: %s: no such file or folder\n", cmd, data);
+  glia_status s = glia_dataset_scan(data, NULL, &out->ds);
+  for (size_t i = 0; out->ds && i < out->ds->n_bad; i++)
+    fprintf(stderr, "glia %s: %s\n", cmd, out->ds->bad[i].error);
+  if (s && s != GLIA_ERR_EMPTY) {
+    fprintf(stderr, "glia %s: %s\n", cmd, glia_last_error());
+    img_files_free(out);
     return -1;
   }
-  size_t cap = 0;
-  if (!S_ISDIR(st.st_mode)) {
-    const char *base = strrchr(data, '/');
-    if (push(out, &cap, data, base ? base + 1 : data)) goto nomem;
-    return 0;
-  }
-  if (walk(out, &cap, data, "", 0)) goto nomem;
-  /* Sort by relative path, moving each path with its rel. */
-  struct pair {
-    char *rel, *path;
-  } *pr = malloc(out->n * sizeof *pr + 1);
-  if (!pr) goto nomem;
-  for (size_t i = 0; i < out->n; i++) pr[i] = (struct pair){out->rel[i], out->path[i]};
-  qsort(pr, out->n, sizeof *pr, cmp_str); /* rel is the first member */
-  for (size_t i = 0; i < out->n; i++) out->rel[i] = pr[i].rel, out->path[i] = pr[i].path;
-  free(pr);
-  if (!out->n) {
+  size_t n = out->ds ? out->ds->n_entries : 0;
+  if (!n) {
     fprintf(stderr, "glia %s: %s: no image files (.jpg .jpeg .png .tif .tiff) found\n", cmd, data);
+    img_files_free(out);
     return -1;
   }
+  out->path = malloc(n * sizeof *out->path);
+  out->rel = malloc(n * sizeof *out->rel);
+  if (!out->path || !out->rel) {
+    fprintf(stderr, "glia %s: out of memory listing %s\n", cmd, data);
+    img_files_free(out);
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    out->path[i] = out->ds->entries[i].path;
+    out->rel[i] = out->ds->entries[i].name;
+  }
+  out->n = n;
   return 0;
-nomem:
-  fprintf(stderr, "glia %s: out of memory listing %s\n", cmd, data);
-  img_files_free(out);
-  return -1;
 }
 
+size_t img_files_n_bad(const img_files *f) { return f->ds ? f->ds->n_bad : 0; }
+
 void img_files_free(img_files *f) {
-  for (size_t i = 0; i < f->n; i++) {
-    free(f->path[i]);
-    free(f->rel[i]);
-  }
   free(f->path);
   free(f->rel);
+  glia_dataset_free(f->ds);
   memset(f, 0, sizeof *f);
 }
 
@@ -123,7 +52,8 @@ char *img_out_path(const char *cmd, const char *out, const char *rel, const char
   snprintf(p, n, "%s/%s", out, rel);
   char *slash = strrchr(p, '/'), *dot = strrchr(p, '.');
   if (dot && dot > slash) *dot = 0;
-  strcat(p, suffix);
+  size_t used = strlen(p);
+  snprintf(p + used, n - used, "%s", suffix);
   slash = strrchr(p, '/');
   *slash = 0;
   glia_status s = glia_mkdirs(p);
@@ -140,12 +70,12 @@ int img_batch(const char *cmd, const char *data, const char *out, const cli_comm
               void *ctx) {
   img_files files;
   if (img_files_list(cmd, data, &files)) return CLI_FAILED;
+  size_t total = files.n + img_files_n_bad(&files), bad = img_files_n_bad(&files), done = 0;
   if (glia_mkdirs(out)) {
     fprintf(stderr, "glia %s: %s\n", cmd, glia_last_error());
     img_files_free(&files);
     return CLI_FAILED;
   }
-  size_t bad = 0, done = 0;
 #pragma omp parallel for schedule(dynamic) reduction(+ : bad)
   for (size_t i = 0; i < files.n; i++) {
     glia_status s = fn(files.path[i], files.rel[i], out, ctx);
@@ -157,7 +87,7 @@ int img_batch(const char *cmd, const char *data, const char *out, const cli_comm
     bad += s != GLIA_OK;
   }
   if (!c->quiet)
-    fprintf(stderr, "glia %s: %zu of %zu images written to %s\n", cmd, files.n - bad, files.n, out);
+    fprintf(stderr, "glia %s: %zu of %zu images written to %s\n", cmd, total - bad, total, out);
   img_files_free(&files);
   return bad ? CLI_FAILED : CLI_OK;
 }

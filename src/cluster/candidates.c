@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cluster/internal.h"
+#include "glia/morph.h"
 
 typedef struct comp_acc {
   size_t area, edges, unmirrored;
@@ -93,8 +94,9 @@ glia_status glia_tumor_candidates(const glia_image_u8 *gray, const int32_t *labe
   size_t barea;
   if ((s = brain_mask(gray, o.brain_margin, brain, &midline, &barea))) goto done;
   for (size_t i = 0; i < n; i++) brain[i] = brain[i] && cluster >= 0 && labels[i] == cluster;
-  int count = glia__label8(brain, w, h, lab);
-  if (count < 0 || !(acc = glia_calloc((size_t)count + 1, sizeof *acc)) ||
+  int32_t count = 0;
+  if ((s = glia_label(brain, w, h, 8, lab, NULL, &count))) goto done;
+  if (!(acc = glia_calloc((size_t)count + 1, sizeof *acc)) ||
       !(*cands = glia_malloc(sizeof(glia_candidate) * ((size_t)count + 1)))) {
     s = glia_error(GLIA_ERR_NOMEM, "tumor candidates: out of memory");
     goto done;

@@ -1,5 +1,4 @@
-/* Helpers shared inside src/cluster. The head mask, labelling and erosion here are minimal
- * stand-ins until the image layer (src/image) provides them; replace them then. */
+/* Helpers shared inside src/cluster. */
 #ifndef GLIA_CLUSTER_INTERNAL_H
 #define GLIA_CLUSTER_INTERNAL_H
 
@@ -34,19 +33,12 @@ typedef double (*glia__dist_sum_fn)(const glia__grouped *g, const double *xi, si
 glia__dist_sum_fn glia__dist_sum_select(void);
 double glia__dist_sum_plain(const glia__grouped *g, const double *xi, size_t a, size_t b);
 
-/* Otsu threshold of a 256-bin histogram (Otsu 1979): the t maximising the between-class
- * variance of {<= t} and {> t}; 0 for an empty or constant histogram. */
-int glia__otsu(const double hist[256]);
-
-/* Labels the 8-connected components of mask != 0 (1..count, 0 background) into `lab`
- * (width·height). Returns the component count, or −1 when out of memory. */
-int glia__label8(const uint8_t *mask, int width, int height, int32_t *lab);
-
-/* Head mask of a grey image: Otsu threshold, largest 8-connected component, holes filled.
- * `mask` (width·height) receives 0/1. */
+/* Head mask of a grey image: Otsu threshold (glia_otsu_u8), largest 8-connected component,
+ * holes filled. `mask` (width·height) receives 0/1. */
 glia_status glia__head_mask(const uint8_t *gray, int width, int height, uint8_t *mask);
 
-/* Erodes a 0/1 mask in place by a (2r+1)² square (r >= 0). */
+/* Erodes a 0/1 mask in place by a (2r+1)² square (r >= 0), pixels outside the image counting
+ * as 0 (unlike glia_morph_u8, which ignores them). */
 glia_status glia__erode(uint8_t *mask, int width, int height, int r);
 
 #endif

@@ -1,8 +1,8 @@
 /* Explore plots drawn with PLplot's memcairo driver into memory, composed with the image
- * thumbnails and written as PNG through glia's atomic writer. PLplot keeps global state, so
- * every drawing runs inside one named critical section. PLplot was chosen over drawing axes
- * by hand: real tick labelling, fonts through cairo, and the same library for the later
- * metric curves (docs/explore.md). */
+ * thumbnails and written as PNG through glia's atomic writer (report/internal.h). PLplot keeps
+ * global state, so every drawing runs inside one named critical section. PLplot was chosen over
+ * drawing axes by hand: real tick labelling, fonts through cairo, and the same library for the
+ * later metric curves (docs/explore.md). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 
 #include "glia/explore.h"
 #include "glia/file.h"
+#include "report/internal.h"
 
 #define ROW_H 180   /* panel row height in pixels */
 #define THUMB_W 180 /* thumbnail cell width */
@@ -23,16 +24,6 @@ static const int palette[][3] = {{255, 255, 255}, {0, 0, 0},      {220, 40, 40},
                                  {30, 150, 50},   {40, 80, 220},  {230, 130, 20},
                                  {140, 60, 170},  {20, 160, 170}, {120, 120, 120}};
 #define N_PALETTE ((int)(sizeof palette / sizeof palette[0]))
-
-/* Starts a PLplot stream drawing into an RGBA buffer (prefilled white). */
-static void plot_begin(unsigned char *rgba, int w, int h, int nx, int ny) {
-  memset(rgba, 255, (size_t)w * h * 4);
-  plsdev("memcairo");
-  plsmema(w, h, rgba);
-  for (int i = 0; i < N_PALETTE; i++) plscol0(i, palette[i][0], palette[i][1], palette[i][2]);
-  plssub(nx, ny);
-  plinit();
-}
 
 /* Axes box and labels for CDF or histogram plots on the current subpage. */
 static void axes(double ymin, double ymax, int logy, const char *title, const char *ylabel) {
@@ -86,7 +77,7 @@ static glia_status write_panel(const glia_explore *ex, const size_t *idx, size_t
   memset(canvas, 255, (size_t)cw * ch * 3);
 #pragma omp critical(glia_plplot)
   {
-    plot_begin(rgba, PLOT_W, ch, 1, PANEL_ROWS);
+    glia__plot_begin(rgba, PLOT_W, ch, 1, PANEL_ROWS, palette, N_PALETTE);
     for (size_t r = 0; r < n; r++) {
       const glia_explore_image *im = &ex->images[idx[r]];
       pladv((PLINT)r + 1);
@@ -100,7 +91,7 @@ static glia_status write_panel(const glia_explore *ex, const size_t *idx, size_t
       }
     }
     for (size_t r = n; r < PANEL_ROWS; r++) pladv((PLINT)r + 1); /* blank rows */
-    plend1();
+    glia__plot_end();
   }
   blit_rgba(canvas, cw, rgba, PLOT_W, ch, THUMB_W, 0);
   for (size_t r = 0; r < n; r++) {
@@ -121,9 +112,8 @@ static glia_status write_class_plot(const glia_explore *ex, int histogram, const
   double(*mean)[256] = glia_calloc((size_t)n_cls, sizeof *mean);
   size_t *count = glia_calloc((size_t)n_cls, sizeof *count);
   unsigned char *rgba = glia_malloc((size_t)w * h * 4);
-  uint8_t *rgb = glia_malloc((size_t)w * h * 3);
   glia_status s = GLIA_OK;
-  if (!mean || !count || !rgba || !rgb) {
+  if (!mean || !count || !rgba) {
     s = glia_error(GLIA_ERR_NOMEM, "%s: out of memory", path);
     goto done;
   }
@@ -143,7 +133,7 @@ static glia_status write_class_plot(const glia_explore *ex, int histogram, const
   }
 #pragma omp critical(glia_plplot)
   {
-    plot_begin(rgba, w, h, 1, 1);
+    glia__plot_begin(rgba, w, h, 1, 1, palette, N_PALETTE);
     pladv(0);
     double lo = histogram ? -6 : 0, hi = histogram ? 0 : 1;
     axes(lo, hi, histogram, histogram ? "Mean gray histogram per class" : "Mean gray CDF per class",
@@ -162,16 +152,13 @@ static glia_status write_class_plot(const glia_explore *ex, int histogram, const
       plcol0(colour);
       plptex(150, lo + (hi - lo) * (0.3 - 0.07 * c), 1, 0, 0, label);
     }
-    plend1();
+    glia__plot_end();
   }
-  for (size_t i = 0; i < (size_t)w * h; i++)
-    rgb[3 * i] = rgba[4 * i], rgb[3 * i + 1] = rgba[4 * i + 1], rgb[3 * i + 2] = rgba[4 * i + 2];
-  s = glia_png_write_u8(path, rgb, w, h, 3);
+  s = glia__plot_write_png(path, rgba, w, h);
 done:
   glia_free(mean);
   glia_free(count);
   glia_free(rgba);
-  glia_free(rgb);
   return s;
 }
 
