@@ -314,7 +314,7 @@ int cmd_preprocess(int argc, char **argv) {
   /* One image per thread; the kernels inside run on that thread (no nested regions). */
 #pragma omp parallel for schedule(dynamic)
   for (size_t i = 0; i < files.n; i++) {
-    process(files.path[i], files.rel[i], &o, &rows[i], i < (size_t)o.panels);
+    process(files.path[i], files.out[i], &o, &rows[i], i < (size_t)o.panels);
 #pragma omp critical
     cli_progress(&c, "preprocess", ++done, files.n);
   }

@@ -18,6 +18,7 @@
  * Returns 0, or -1 with a message printed. Free with img_files_free. */
 typedef struct img_files {
   char **path, **rel;
+  char **out; /* output names: rel, or rel with "_ext" for the stem it shares (owned) */
   size_t n;
   glia_dataset *ds;
 } img_files;
@@ -30,7 +31,8 @@ void img_files_free(img_files *f);
  * NULL (message printed) on failure. */
 char *img_out_path(const char *cmd, const char *out, const char *rel, const char *suffix);
 
-/* Runs fn on every image of DATA (OpenMP over files), each writing its outputs under OUT;
+/* Runs fn on every image of DATA (OpenMP over files), each writing its outputs under OUT
+ * (fn's rel is the file's output name, img_files.out);
  * fn returns a glia_status (the message from glia_last_error is printed with the file).
  * Returns CLI_OK when every file succeeded, CLI_FAILED otherwise (all files are tried). */
 typedef glia_status (*img_fn)(const char *path, const char *rel, const char *out, void *ctx);

@@ -5,6 +5,47 @@
 
 #include "cli/image_cmds.h"
 
+/* Length of a relative name without its extension. */
+static size_t stem_len(const char *rel) {
+  const char *slash = strrchr(rel, '/'), *dot = strrchr(rel, '.');
+  return dot && (!slash || dot > slash) ? (size_t)(dot - rel) : strlen(rel);
+}
+
+/* Output names: the relative name (its extension is replaced by the command's suffix), except
+ * where two inputs share a stem (yes/Y92.jpg and yes/Y92.png): those keep their extension as
+ * "_jpg", "_png", so that no output overwrites another. */
+static const img_files *sort_files; /* qsort has no context argument; used under no threads */
+
+static int cmp_stem(const void *a, const void *b) {
+  const char *x = sort_files->rel[*(const size_t *)a], *y = sort_files->rel[*(const size_t *)b];
+  size_t lx = stem_len(x), ly = stem_len(y);
+  int c = strncmp(x, y, lx < ly ? lx : ly);
+  return c ? c : (lx > ly) - (lx < ly);
+}
+
+static int name_outputs(img_files *f) {
+  f->out = calloc(f->n ? f->n : 1, sizeof *f->out);
+  size_t *order = malloc((f->n ? f->n : 1) * sizeof *order);
+  if (!f->out || !order) {
+    free(order);
+    return -1;
+  }
+  for (size_t i = 0; i < f->n; i++) order[i] = i;
+  sort_files = f;
+  qsort(order, f->n, sizeof *order, cmp_stem); /* equal stems end up side by side */
+  int bad = 0;
+  for (size_t k = 0; k < f->n && !bad; k++) {
+    size_t i = order[k];
+    int clash = (k > 0 && !cmp_stem(&order[k - 1], &order[k])) ||
+                (k + 1 < f->n && !cmp_stem(&order[k], &order[k + 1]));
+    if (!(f->out[i] = strdup(f->rel[i]))) bad = 1;
+    size_t li = stem_len(f->rel[i]);
+    if (!bad && clash && f->out[i][li] == '.') f->out[i][li] = '_';
+  }
+  free(order);
+  return bad ? -1 : 0;
+}
+
 int img_files_list(const char *cmd, const char *data, img_files *out) {
   memset(out, 0, sizeof *out);
   glia_status s = glia_dataset_scan(data, NULL, &out->ds);
@@ -33,12 +74,19 @@ int img_files_list(const char *cmd, const char *data, img_files *out) {
     out->rel[i] = out->ds->entries[i].name;
   }
   out->n = n;
+  if (name_outputs(out)) {
+    fprintf(stderr, "glia %s: out of memory listing %s\n", cmd, data);
+    img_files_free(out);
+    return -1;
+  }
   return 0;
 }
 
 size_t img_files_n_bad(const img_files *f) { return f->ds ? f->ds->n_bad : 0; }
 
 void img_files_free(img_files *f) {
+  for (size_t i = 0; f->out && i < f->n; i++) free(f->out[i]);
+  free(f->out);
   free(f->path);
   free(f->rel);
   glia_dataset_free(f->ds);
@@ -78,7 +126,7 @@ int img_batch(const char *cmd, const char *data, const char *out, const cli_comm
   }
 #pragma omp parallel for schedule(dynamic) reduction(+ : bad)
   for (size_t i = 0; i < files.n; i++) {
-    glia_status s = fn(files.path[i], files.rel[i], out, ctx);
+    glia_status s = fn(files.path[i], files.out[i], out, ctx);
 #pragma omp critical
     {
       if (s) fprintf(stderr, "glia %s: %s: %s\n", cmd, files.rel[i], glia_last_error());

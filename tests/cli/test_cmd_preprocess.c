@@ -118,10 +118,36 @@ static void test_preprocess_usage_errors(void **state) {
   assert_int_equal(run("--help >/dev/null"), 0);
 }
 
+static void test_same_stem_inputs_get_distinct_outputs(void **state) {
+  (void)state;
+  /* yes/Y92.jpg and yes/Y92.png in the Kaggle set are different pictures: neither output
+   * may overwrite the other. */
+  char *d = tu_mkdtemp(), path[1024], args[2048];
+  snprintf(path, sizeof path, "%s/in/yes", d);
+  assert_int_equal(glia_mkdirs(path), GLIA_OK);
+  snprintf(path, sizeof path, "%s/in/yes/Y92.png", d);
+  write_phantom(path, 1);
+  snprintf(path, sizeof path, "%s/in/yes/Y92.tif", d); /* a PNG under another extension */
+  write_phantom(path, 3);
+  snprintf(path, sizeof path, "%s/in/yes/Y1.png", d);
+  write_phantom(path, 1);
+  snprintf(args, sizeof args, "%s/in -o %s/out --size 32 --quiet", d, d);
+  assert_int_equal(run(args), 0);
+  char out[1024];
+  snprintf(out, sizeof out, "%s/out", d);
+  assert_true(exists(out, "yes/Y92_png.png"));
+  assert_true(exists(out, "yes/Y92_tif.png"));
+  assert_true(exists(out, "yes/Y1.png")); /* no clash: the usual name */
+  assert_false(exists(out, "yes/Y92.png"));
+  tu_rmtree(d);
+  free(d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_preprocess_folder_keeps_layout_and_lists_bad_files),
       cmocka_unit_test(test_preprocess_usage_errors),
+      cmocka_unit_test(test_same_stem_inputs_get_distinct_outputs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
