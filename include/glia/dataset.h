@@ -84,7 +84,8 @@ GLIA_API glia_status glia_dataset_add_bad(glia_dataset *ds, const char *file, co
 /* 1 if the name ends in an image extension (case-insensitive), else 0. */
 GLIA_API int glia_is_image_name(const char *name);
 
-/* Natural-order comparison: digit runs compare by value ("a2" < "a10"). */
+/* Natural-order comparison: digit runs compare by value ("a2" < "a10"); names equal that way
+ * ("x0", "x00") are ordered bytewise, so only equal strings compare equal. */
 GLIA_API int glia_natural_cmp(const char *a, const char *b);
 
 #ifdef __cplusplus

@@ -35,7 +35,7 @@ int glia_is_image_name(const char *name) {
   return 0;
 }
 
-int glia_natural_cmp(const char *a, const char *b) {
+static int natural_cmp(const char *a, const char *b) {
   while (*a && *b) {
     if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
       while (*a == '0' && isdigit((unsigned char)a[1])) a++;
@@ -55,6 +55,13 @@ int glia_natural_cmp(const char *a, const char *b) {
     }
   }
   return *a ? 1 : *b ? -1 : 0;
+}
+
+int glia_natural_cmp(const char *a, const char *b) {
+  int c = natural_cmp(a, b);
+  /* "x0" and "x00" have equal numbers: break the tie bytewise, so that only equal strings
+   * compare equal (a total order; found by fuzz/fuzz_list.c). */
+  return c ? c : strcmp(a, b);
 }
 
 /* A growing list of found files: relative name, full path, and whether it is a mask. */

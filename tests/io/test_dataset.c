@@ -211,6 +211,9 @@ static void test_natural_order(void **state) {
   assert_true(glia_natural_cmp("a10", "a2") > 0);
   assert_true(glia_natural_cmp("x_9_mask", "x_10_mask") < 0);
   assert_int_equal(glia_natural_cmp("same", "same"), 0);
+  /* equal numbers with different zero padding are still different names */
+  assert_true(glia_natural_cmp("x0", "x00") != 0);
+  assert_int_equal(glia_natural_cmp("x0", "x00") > 0, glia_natural_cmp("x00", "x0") < 0);
   assert_true(glia_natural_cmp("a", "ab") < 0);
   assert_true(glia_is_image_name("A.TiFf"));
   assert_false(glia_is_image_name("a.txt"));
