@@ -67,7 +67,7 @@ fuzz: deps
 	  -DGLIA_BUILD_TESTS=OFF -DGLIA_BUILD_BENCH=OFF -DGLIA_FUZZ=ON
 	cmake --build build-fuzz -j $(JOBS)
 	for t in build-fuzz/fuzz_*; do mkdir -p build-fuzz/corpus-$$(basename $$t); \
-	  $$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$(basename $$t) fuzz/corpus/$$(basename $$t); done
+	  $$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$(basename $$t) fuzz/corpus/$$(basename $$t) || exit 1; done
 
 bench: build
 	sh bench/run.sh
