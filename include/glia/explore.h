@@ -33,6 +33,7 @@ typedef struct glia_explore_image {
   char *error;             /* the reason when not ok */
   glia_image_info info;
   char sha256[65];
+  uint8_t digest[32]; /* the same SHA-256 as bytes */
   uint64_t phash;
   double mean, std;        /* gray level, 0..1 */
   int hist_channels;       /* 1 (gray) or 3 (R, G, B); alpha is not a colour channel */

@@ -14,32 +14,33 @@ static size_t stem_len(const char *rel) {
 /* Output names: the relative name (its extension is replaced by the command's suffix), except
  * where two inputs share a stem (yes/Y92.jpg and yes/Y92.png): those keep their extension as
  * "_jpg", "_png", so that no output overwrites another. */
-static const img_files *sort_files; /* qsort has no context argument; used under no threads */
+/* A name and its stem length, sorted so that equal stems sit side by side. */
+typedef struct stem_ref {
+  const char *rel;
+  size_t len, index;
+} stem_ref;
 
 static int cmp_stem(const void *a, const void *b) {
-  const char *x = sort_files->rel[*(const size_t *)a], *y = sort_files->rel[*(const size_t *)b];
-  size_t lx = stem_len(x), ly = stem_len(y);
-  int c = strncmp(x, y, lx < ly ? lx : ly);
-  return c ? c : (lx > ly) - (lx < ly);
+  const stem_ref *x = a, *y = b;
+  int c = strncmp(x->rel, y->rel, x->len < y->len ? x->len : y->len);
+  return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
 static int name_outputs(img_files *f) {
   f->out = calloc(f->n ? f->n : 1, sizeof *f->out);
-  size_t *order = malloc((f->n ? f->n : 1) * sizeof *order);
+  stem_ref *order = malloc((f->n ? f->n : 1) * sizeof *order);
   if (!f->out || !order) {
     free(order);
     return -1;
   }
-  for (size_t i = 0; i < f->n; i++) order[i] = i;
-  sort_files = f;
-  qsort(order, f->n, sizeof *order, cmp_stem); /* equal stems end up side by side */
+  for (size_t i = 0; i < f->n; i++) order[i] = (stem_ref){f->rel[i], stem_len(f->rel[i]), i};
+  qsort(order, f->n, sizeof *order, cmp_stem);
   int bad = 0;
   for (size_t k = 0; k < f->n && !bad; k++) {
-    size_t i = order[k];
+    size_t i = order[k].index, li = order[k].len;
     int clash = (k > 0 && !cmp_stem(&order[k - 1], &order[k])) ||
                 (k + 1 < f->n && !cmp_stem(&order[k], &order[k + 1]));
     if (!(f->out[i] = strdup(f->rel[i]))) bad = 1;
-    size_t li = stem_len(f->rel[i]);
     if (!bad && clash && f->out[i][li] == '.') f->out[i][li] = '_';
   }
   free(order);

@@ -53,9 +53,8 @@ static void measure(const glia_explore_opts *o, glia_explore_image *im, glia_fin
   glia_image_u8 *img = NULL, *gray = NULL;
   glia_status s = glia_file_read(path, 0, &bytes, &size);
   if (s) goto fail;
-  uint8_t digest[32];
-  if ((s = glia_sha256(bytes, size, digest))) goto fail;
-  glia_hex(digest, 32, im->sha256);
+  if ((s = glia_sha256(bytes, size, im->digest))) goto fail;
+  glia_hex(im->digest, 32, im->sha256);
   if ((s = glia_image_decode_u8(bytes, size, path, &o->load, &img, &im->info))) goto fail;
   glia_free(bytes);
   bytes = NULL;
@@ -152,11 +151,7 @@ glia_status glia_explore_run(const char *path, const glia_explore_opts *opts, gl
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
     if (!ex->images[i].ok) continue;
-    for (int b = 0; b < 32; b++) {
-      unsigned v;
-      sscanf(ex->images[i].sha256 + 2 * b, "%2x", &v);
-      sha[m][b] = (uint8_t)v;
-    }
+    memcpy(sha[m], ex->images[i].digest, 32);
     if (fps) okfp[m] = fps[i];
     ok[m++] = i;
   }
