@@ -5,7 +5,7 @@
 #include <dnnl.h>
 #include <string.h>
 
-#include "nn/internal.h"
+#include "nn/fast_dnnl.h"
 
 #define KEY_LEN 20
 #define MAX_ARGS 4
@@ -32,6 +32,8 @@ struct glia__dnnl {
   dnnl_stream_t stream;
   conv_entry **conv;
   size_t n_conv;
+  glia__dnnl_entry **other; /* batch norm, pooling (fast_norm.c, fast_pool.c) */
+  size_t n_other;
 };
 
 static void prim_destroy(prim *p) {
@@ -76,13 +78,15 @@ void glia__dnnl_free(glia__dnnl *d) {
     glia_free(e);
   }
   glia_free(d->conv);
+  for (size_t i = 0; i < d->n_other; i++) d->other[i]->destroy(d->other[i]);
+  glia_free(d->other);
   if (d->stream) dnnl_stream_destroy(d->stream);
   if (d->engine) dnnl_engine_destroy(d->engine);
   glia_free(d);
 }
 
 /* The context's engine and stream, created on first use. */
-static glia_status get_dnnl(glia_nn *nn, glia__dnnl **out) {
+glia_status glia__dnnl_get(glia_nn *nn, glia__dnnl **out) {
   glia__dnnl **slot = glia__nn_dnnl_slot(nn);
   if (!*slot) {
     glia__dnnl *d = glia_calloc(1, sizeof *d);
@@ -100,6 +104,47 @@ static glia_status get_dnnl(glia_nn *nn, glia__dnnl **out) {
   }
   *out = *slot;
   return GLIA_OK;
+}
+
+dnnl_engine_t glia__dnnl_engine(const glia__dnnl *d) { return d->engine; }
+
+glia__dnnl_entry *glia__dnnl_find(const glia__dnnl *d, const int64_t *key) {
+  for (size_t i = 0; i < d->n_other; i++)
+    if (!memcmp(d->other[i]->key, key, sizeof d->other[i]->key)) return d->other[i];
+  return NULL;
+}
+
+glia_status glia__dnnl_add(glia__dnnl *d, glia__dnnl_entry *e) {
+  glia__dnnl_entry **list = glia_realloc(d->other, (d->n_other + 1) * sizeof *list);
+  if (!list) {
+    e->destroy(e);
+    return glia_error(GLIA_ERR_NOMEM, "oneDNN cache: out of memory");
+  }
+  d->other = list;
+  d->other[d->n_other++] = e;
+  return GLIA_OK;
+}
+
+glia_status glia__dnnl_exec(glia__dnnl *d, dnnl_primitive_t p, int n, const int *args,
+                            const dnnl_memory_desc_t *const *mds, void *const *ptrs,
+                            const char *op) {
+  dnnl_exec_arg_t ea[GLIA__DNNL_KEY];
+  int m = 0;
+  glia_status st = GLIA_OK;
+  for (int k = 0; k < n && k < GLIA__DNNL_KEY; k++) {
+    if (!ptrs[k]) continue;
+    ea[m].arg = args[k];
+    if (dnnl_memory_create(&ea[m].memory, mds[k], d->engine, ptrs[k]) != dnnl_success) {
+      st = glia_error(GLIA_ERR_INTERNAL, "%s: oneDNN memory could not be created", op);
+      break;
+    }
+    m++;
+  }
+  if (!st && (dnnl_primitive_execute(p, d->stream, m, ea) != dnnl_success ||
+              dnnl_stream_wait(d->stream) != dnnl_success))
+    st = glia_error(GLIA_ERR_INTERNAL, "%s: oneDNN execution failed", op);
+  for (int k = 0; k < m; k++) dnnl_memory_destroy(ea[k].memory);
+  return st;
 }
 
 int glia__conv2d_supports(const glia__args *a) {
@@ -228,7 +273,7 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int de
 static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, int deconv, glia__dnnl **dout,
                                   conv_entry **out) {
   glia__dnnl *d = NULL;
-  glia_status st = get_dnnl(nn, &d);
+  glia_status st = glia__dnnl_get(nn, &d);
   if (st) return st;
   int64_t key[KEY_LEN];
   conv_key(a, deconv, key);
@@ -316,7 +361,7 @@ static glia_status any_fwd(glia_nn *nn, const glia__args *a, int deconv, const f
 }
 
 /* oneDNN overwrites its outputs; the tape accumulates, so results go through scratch. */
-static void add_into(float *dst, const float *src, int64_t n) {
+void glia__add_into(float *dst, const float *src, int64_t n) {
 #pragma omp parallel for if (n > 32768) schedule(static)
   for (int64_t i = 0; i < n; i++) dst[i] += src[i];
 }
@@ -339,7 +384,7 @@ static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const f
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
     void *ptrs[4] = {(void *)dy, (void *)x[1], t, NULL};
     if ((st = run(nn, d, &e->bwd_d, ptrs))) return st;
-    add_into(dx[0], t, nx);
+    glia__add_into(dx[0], t, nx);
     glia__arena_release(nn, mark);
   }
   if (dx[1] || bias) {
@@ -347,8 +392,8 @@ static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const f
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
     void *ptrs[4] = {(void *)x[0], (void *)dy, t, t + nw};
     if ((st = run(nn, d, &e->bwd_w, ptrs))) return st;
-    if (dx[1]) add_into(dx[1], t, nw);
-    if (bias) add_into(dx[2], t + nw, no);
+    if (dx[1]) glia__add_into(dx[1], t, nw);
+    if (bias) glia__add_into(dx[2], t + nw, no);
   }
   glia__arena_release(nn, mark);
   return GLIA_OK;

@@ -1,18 +1,118 @@
-/* max_pool2d fast path: one pass per output with the window clipped once, the argmax (index in
- * the input plane, exact in float up to 2^24) saved in aux, so the backward scatters without
- * searching again. OpenMP over (image, channel) planes. */
-#include "nn/internal.h"
+/* max_pool2d and avg_pool2d fast paths: oneDNN pooling primitives (forward training and
+ * backward) on plain NCHW, created once per shape and cached in the context. Max pooling keeps
+ * oneDNN's workspace (the argmax, one byte per output for windows under 256 elements) in the
+ * op's aux. Average pooling counts the padding (count_include_pad; in floor mode no window
+ * passes the right padding, so the divisor is always kernel²). Where oneDNN refuses a shape or
+ * its workspace does not fit the aux, max pooling runs a hand kernel that saves the argmax as a
+ * float index, and average pooling the reference. */
+#include <string.h>
+
+#include "nn/fast_dnnl.h"
+
+typedef struct pool_entry {
+  glia__dnnl_entry base;
+  int ok;
+  dnnl_memory_desc_t src, dst, ws;
+  dnnl_primitive_desc_t fpd, bpd;
+  dnnl_primitive_t fwd, bwd;
+} pool_entry;
+
+static void pool_destroy(glia__dnnl_entry *base) {
+  pool_entry *e = (pool_entry *)base;
+  if (e->fwd) dnnl_primitive_destroy(e->fwd);
+  if (e->bwd) dnnl_primitive_destroy(e->bwd);
+  if (e->fpd) dnnl_primitive_desc_destroy(e->fpd);
+  if (e->bpd) dnnl_primitive_desc_destroy(e->bpd);
+  glia_free(e);
+}
 
 int glia__pool_supports(const glia__args *a) { return a->shape[0][2] * a->shape[0][3] < (1 << 24); }
 
-glia_status glia__max_pool2d_fast_fwd(glia_nn *nn, const glia__args *a, const float *const *x,
-                                      float *y, float *aux) {
-  (void)nn;
+static void pool_build(glia__dnnl *d, pool_entry *e, const glia__args *a, int avg) {
+  dnnl_engine_t eng = glia__dnnl_engine(d);
+  const int64_t k = a->i[0], s = a->i[1], p = a->i[2];
+  dnnl_dims_t src = {a->shape[0][0], a->shape[0][1], a->shape[0][2], a->shape[0][3]};
+  dnnl_dims_t dst = {a->out_shape[0], a->out_shape[1], a->out_shape[2], a->out_shape[3]};
+  dnnl_dims_t st = {s, s}, ker = {k, k}, pl = {p, p}, pr;
+  /* Exact right padding; negative (the floor dropped input) becomes 0, same output size. */
+  for (int j = 0; j < 2; j++) {
+    pr[j] = (dst[2 + j] - 1) * s + k - src[2 + j] - p;
+    if (pr[j] < 0) pr[j] = 0;
+  }
+  dnnl_memory_desc_init_by_tag(&e->src, 4, src, dnnl_f32, dnnl_nchw);
+  dnnl_memory_desc_init_by_tag(&e->dst, 4, dst, dnnl_f32, dnnl_nchw);
+  const dnnl_alg_kind_t alg = avg ? dnnl_pooling_avg_include_padding : dnnl_pooling_max;
+  dnnl_pooling_desc_t pd;
+  if (dnnl_pooling_forward_desc_init(&pd, dnnl_forward_training, alg, &e->src, &e->dst, st, ker,
+                                     pl, pr) != dnnl_success ||
+      dnnl_primitive_desc_create(&e->fpd, &pd, NULL, eng, NULL) != dnnl_success ||
+      dnnl_primitive_create(&e->fwd, e->fpd) != dnnl_success)
+    return;
+  const dnnl_memory_desc_t *ws = dnnl_primitive_desc_query_md(e->fpd, dnnl_query_workspace_md, 0);
+  if (ws) e->ws = *ws;
+  /* The workspace lives in the aux: out_numel floats. */
+  if (dnnl_memory_desc_get_size(&e->ws) > (size_t)glia__out_numel(a) * sizeof(float)) return;
+  if (dnnl_pooling_backward_desc_init(&pd, alg, &e->src, &e->dst, st, ker, pl, pr) !=
+          dnnl_success ||
+      dnnl_primitive_desc_create(&e->bpd, &pd, NULL, eng, e->fpd) != dnnl_success ||
+      dnnl_primitive_create(&e->bwd, e->bpd) != dnnl_success)
+    return;
+  e->ok = 1;
+}
+
+static glia_status pool_get(glia_nn *nn, const glia__args *a, int avg, glia__dnnl **dout,
+                            pool_entry **out) {
+  int64_t key[GLIA__DNNL_KEY] = {GLIA__DNNL_POOL, avg, a->shape[0][0], a->shape[0][1],
+                                 a->shape[0][2], a->shape[0][3], a->i[0], a->i[1], a->i[2]};
+  glia_status st = glia__dnnl_get(nn, dout);
+  if (st) return st;
+  glia__dnnl_entry *found = glia__dnnl_find(*dout, key);
+  if (found) {
+    *out = (pool_entry *)found;
+    return GLIA_OK;
+  }
+  pool_entry *e = glia_calloc(1, sizeof *e);
+  if (!e) return glia_error(GLIA_ERR_NOMEM, "pool2d: out of memory");
+  memcpy(e->base.key, key, sizeof key);
+  e->base.destroy = pool_destroy;
+  pool_build(*dout, e, a, avg);
+  if ((st = glia__dnnl_add(*dout, &e->base))) return st;
+  *out = e;
+  return GLIA_OK;
+}
+
+static glia_status pool_fwd(glia__dnnl *d, const pool_entry *e, const float *x, float *y,
+                            float *aux) {
+  const int args[3] = {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_WORKSPACE};
+  const dnnl_memory_desc_t *mds[3] = {&e->src, &e->dst, &e->ws};
+  void *const ptrs[3] = {(void *)x, y, dnnl_memory_desc_get_size(&e->ws) ? aux : NULL};
+  return glia__dnnl_exec(d, e->fwd, 3, args, mds, ptrs, "pool2d");
+}
+
+static glia_status pool_bwd(glia_nn *nn, glia__dnnl *d, const pool_entry *e, const glia__args *a,
+                            const float *aux, const float *dy, float *dx) {
+  if (!dx) return GLIA_OK;
+  const int64_t n = glia__in_numel(a, 0);
+  glia__arena_mark mark = glia__arena_get_mark(nn);
+  float *t = glia__arena_alloc_raw(nn, (size_t)n * sizeof(float));
+  if (!t) return glia_error(GLIA_ERR_NOMEM, "pool2d: out of memory");
+  const int args[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_WORKSPACE};
+  const dnnl_memory_desc_t *mds[3] = {&e->dst, &e->src, &e->ws};
+  void *const ptrs[3] = {(void *)dy, t, dnnl_memory_desc_get_size(&e->ws) ? (void *)aux : NULL};
+  glia_status st = glia__dnnl_exec(d, e->bwd, 3, args, mds, ptrs, "pool2d");
+  if (!st) glia__add_into(dx, t, n);
+  glia__arena_release(nn, mark);
+  return st;
+}
+
+/* Hand max pooling: one pass per output with the window clipped once, the argmax (index in
+ * the input plane, exact in float up to 2^24) saved in aux. */
+static void hand_max_fwd(const glia__args *a, const float *x, float *y, float *aux) {
   const int64_t NC = a->shape[0][0] * a->shape[0][1], H = a->shape[0][2], W = a->shape[0][3];
   const int64_t OH = a->out_shape[2], OW = a->out_shape[3], k = a->i[0], s = a->i[1], p = a->i[2];
 #pragma omp parallel for schedule(static)
   for (int64_t nc = 0; nc < NC; nc++) {
-    const float *xp = x[0] + nc * H * W;
+    const float *xp = x + nc * H * W;
     for (int64_t oh = 0; oh < OH; oh++) {
       const int64_t h0 = oh * s - p < 0 ? 0 : oh * s - p;
       const int64_t h1 = oh * s - p + k > H ? H : oh * s - p + k;
@@ -32,20 +132,69 @@ glia_status glia__max_pool2d_fast_fwd(glia_nn *nn, const glia__args *a, const fl
       }
     }
   }
-  return GLIA_OK;
+}
+
+static void hand_max_bwd(const glia__args *a, const float *aux, const float *dy, float *dx) {
+  const int64_t NC = a->shape[0][0] * a->shape[0][1], HW = a->shape[0][2] * a->shape[0][3];
+  const int64_t O = a->out_shape[2] * a->out_shape[3];
+  if (!dx) return;
+#pragma omp parallel for schedule(static)
+  for (int64_t nc = 0; nc < NC; nc++)
+    for (int64_t o = 0; o < O; o++) dx[nc * HW + (int64_t)aux[nc * O + o]] += dy[nc * O + o];
+}
+
+glia_status glia__max_pool2d_fast_fwd(glia_nn *nn, const glia__args *a, const float *const *x,
+                                      float *y, float *aux) {
+  glia__dnnl *d = NULL;
+  pool_entry *e = NULL;
+  glia_status st = pool_get(nn, a, 0, &d, &e);
+  if (st) return st;
+  if (!e->ok) {
+    hand_max_fwd(a, x[0], y, aux);
+    return GLIA_OK;
+  }
+  return pool_fwd(d, e, x[0], y, aux);
 }
 
 glia_status glia__max_pool2d_fast_bwd(glia_nn *nn, const glia__args *a, const float *const *x,
                                       const float *y, const float *aux, const float *dy,
                                       float *const *dx) {
-  (void)nn;
   (void)x;
   (void)y;
-  const int64_t NC = a->shape[0][0] * a->shape[0][1], HW = a->shape[0][2] * a->shape[0][3];
-  const int64_t O = a->out_shape[2] * a->out_shape[3];
-  if (!dx[0]) return GLIA_OK;
-#pragma omp parallel for schedule(static)
-  for (int64_t nc = 0; nc < NC; nc++)
-    for (int64_t o = 0; o < O; o++) dx[0][nc * HW + (int64_t)aux[nc * O + o]] += dy[nc * O + o];
-  return GLIA_OK;
+  glia__dnnl *d = NULL;
+  pool_entry *e = NULL;
+  glia_status st = pool_get(nn, a, 0, &d, &e);
+  if (st) return st;
+  if (!e->ok) {
+    hand_max_bwd(a, aux, dy, dx[0]);
+    return GLIA_OK;
+  }
+  return pool_bwd(nn, d, e, a, aux, dy, dx[0]);
+}
+
+glia_status glia__avg_pool2d_fast_fwd(glia_nn *nn, const glia__args *a, const float *const *x,
+                                      float *y, float *aux) {
+  glia__dnnl *d = NULL;
+  pool_entry *e = NULL;
+  glia_status st = pool_get(nn, a, 1, &d, &e);
+  if (st) return st;
+  if (!e->ok) {
+    glia__avg_pool2d_fwd_f(a, x, y, aux);
+    return GLIA_OK;
+  }
+  return pool_fwd(d, e, x[0], y, aux);
+}
+
+glia_status glia__avg_pool2d_fast_bwd(glia_nn *nn, const glia__args *a, const float *const *x,
+                                      const float *y, const float *aux, const float *dy,
+                                      float *const *dx) {
+  glia__dnnl *d = NULL;
+  pool_entry *e = NULL;
+  glia_status st = pool_get(nn, a, 1, &d, &e);
+  if (st) return st;
+  if (!e->ok) {
+    glia__avg_pool2d_bwd_f(a, x, y, aux, dy, dx);
+    return GLIA_OK;
+  }
+  return pool_bwd(nn, d, e, a, aux, dy, dx[0]);
 }

@@ -141,9 +141,12 @@ GLIA__DECL_FAST(linear)
 GLIA__DECL_FAST(matmul)
 GLIA__DECL_FAST(conv_transpose2d)
 GLIA__DECL_FAST(max_pool2d)
+GLIA__DECL_FAST(avg_pool2d)
+GLIA__DECL_FAST(batch_norm)
 int glia__conv2d_supports(const glia__args *a);
 int glia__gemm_supports(const glia__args *a);
 int glia__pool_supports(const glia__args *a);
+int glia__batch_norm_supports(const glia__args *a);
 
 /* Declarations of the reference kernels of an op, for float (_f) and double (_d). */
 #define GLIA__DECL_REF(name)                                                                       \

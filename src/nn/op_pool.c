@@ -25,7 +25,8 @@ static void pool_check(int k, glia__args *a) {
   a->i[2] = k;
 }
 
-/* The fast path keeps each output's argmax (aux); the reference searches again. */
+/* The fast path keeps each output's argmax (aux: oneDNN's workspace, or a float index when
+ * its hand kernel runs); the reference searches again. */
 static size_t max_pool_aux(const glia__args *a) { return (size_t)glia__out_numel(a); }
 
 const glia__op glia__op_max_pool2d = {
@@ -50,6 +51,9 @@ const glia__op glia__op_avg_pool2d = {
     .diff = 1,
     .shape = pool_shape,
     GLIA__REF_ROW(avg_pool2d),
+    .fast_supports = glia__pool_supports,
+    .fast_fwd = glia__avg_pool2d_fast_fwd,
+    .fast_bwd = glia__avg_pool2d_fast_bwd,
     .n_checks = 2,
     .check = pool_check,
 };

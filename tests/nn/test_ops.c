@@ -125,6 +125,17 @@ static float *frand(size_t n, uint64_t *rng) {
   return v;
 }
 
+/* Input k drawn as the gradient check draws it (labels, masks, positive variances). */
+static float *input_rand(const glia__op *op, const glia__args *a, int k, size_t n,
+                         uint64_t *rng) {
+  double *d = malloc((n ? n : 1) * sizeof(double));
+  float *v = malloc((n ? n : 1) * sizeof(float));
+  fill_input(op, a, k, d, n, rng);
+  for (size_t e = 0; e < n; e++) v[e] = (float)d[e];
+  free(d);
+  return v;
+}
+
 /* Float32 sums of up to a few hundred O(1) products in another order: 1e-4 relative. */
 static void assert_close_f(const char *what, const float *got, const float *want, int64_t n,
                            double atol, double rtol) {
@@ -143,7 +154,7 @@ static void fast_case(glia_nn *nn, const glia__op *op, glia__args *a, uint64_t *
   for (int k = 0; k < a->n_in; k++) {
     if (a->ndim[k] < 0) continue;
     size_t n = (size_t)glia__in_numel(a, k);
-    x[k] = frand(n, rng);
+    x[k] = input_rand(op, a, k, n, rng);
     if (op->diff >> k & 1) { /* same non-zero start: both paths must add into it */
       dr[k] = frand(n, rng);
       df[k] = malloc(n * sizeof(float));
@@ -156,7 +167,10 @@ static void fast_case(glia_nn *nn, const glia__op *op, glia__args *a, uint64_t *
   assert_int_equal(op->fast_fwd(nn, a, (const float *const *)x, yf, af), GLIA_OK);
   assert_close_f(op->name, yf, yr, n_out, 1e-5, 1e-4);
   op->ref_bwd_f(a, (const float *const *)x, yr, ar, dy, dr);
-  assert_int_equal(op->fast_bwd(nn, a, (const float *const *)x, yf, af, dy, df), GLIA_OK);
+  /* Batch norm's fast backward must not need y (its fused ReLU's mask comes from x and the
+   * saved statistics), so that the output can be freed after the forward. */
+  const float *yb = op == &glia__op_batch_norm ? NULL : yf;
+  assert_int_equal(op->fast_bwd(nn, a, (const float *const *)x, yb, af, dy, df), GLIA_OK);
   for (int k = 0; k < a->n_in; k++)
     if (dr[k]) assert_close_f(op->name, df[k], dr[k], glia__in_numel(a, k), 1e-4, 1e-4);
   for (int k = 0; k < GLIA__MAX_IN; k++) {
@@ -217,6 +231,27 @@ static void test_fast_paths_match_reference_on_odd_shapes(void **state) {
   glia__set_in(&m, 0, 3, (int64_t[]){3, 17, 33});
   glia__set_in(&m, 1, 2, (int64_t[]){33, 19});
   fast_case(nn, &glia__op_matmul, &m, &rng);
+  /* Batch norm over an odd image batch, with and without the fused ReLU, both modes. */
+  for (int k = 0; k < 4; k++) {
+    glia__args b = {0};
+    glia__set_in(&b, 0, 4, (int64_t[]){3, 5, 7, 9});
+    for (int j = 1; j < 5; j++) glia__set_in(&b, j, 1, (int64_t[]){5});
+    b.i[0] = k & 1;
+    b.i[1] = k >> 1;
+    b.f[0] = 1e-5;
+    b.f[1] = 0.1;
+    fast_case(nn, &glia__op_batch_norm, &b, &rng);
+  }
+  /* Pooling on 13 × 11 planes: 2 × 2 stride 2 (the floor drops the last row and column),
+   * 3 × 3 stride 2 padding 1 (ResNet's stem), 5 × 5 stride 3 padding 2. */
+  const int64_t pools[3][3] = {{2, 2, 0}, {3, 2, 1}, {5, 3, 2}};
+  for (int k = 0; k < 3; k++)
+    for (int avg = 0; avg < 2; avg++) {
+      glia__args p = {0};
+      glia__set_in(&p, 0, 4, (int64_t[]){2, 3, 13, 11});
+      memcpy(p.i, pools[k], sizeof pools[k]);
+      fast_case(nn, avg ? &glia__op_avg_pool2d : &glia__op_max_pool2d, &p, &rng);
+    }
   assert_true(tested > 0);
   glia_nn_free(nn);
 }
