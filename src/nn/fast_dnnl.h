@@ -32,6 +32,9 @@ glia_status glia__dnnl_add(glia__dnnl *d, glia__dnnl_entry *e);
 glia_status glia__dnnl_exec(glia__dnnl *d, dnnl_primitive_t p, int n, const int *args,
                             const dnnl_memory_desc_t *const *mds, void *const *ptrs,
                             const char *op);
+/* Max pooling without oneDNN, its argmax saved in aux as a float index (fast_pool.c). */
+void glia__max_pool2d_hand_fwd(const glia__args *a, const float *x, float *y, float *aux);
+void glia__max_pool2d_hand_bwd(const glia__args *a, const float *aux, const float *dy, float *dx);
 /* dst[i] += src[i] (oneDNN overwrites its outputs; the tape accumulates). */
 void glia__add_into(float *dst, const float *src, int64_t n);
 

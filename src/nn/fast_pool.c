@@ -107,7 +107,7 @@ static glia_status pool_bwd(glia_nn *nn, glia__dnnl *d, const pool_entry *e, con
 
 /* Hand max pooling: one pass per output with the window clipped once, the argmax (index in
  * the input plane, exact in float up to 2^24) saved in aux. */
-static void hand_max_fwd(const glia__args *a, const float *x, float *y, float *aux) {
+void glia__max_pool2d_hand_fwd(const glia__args *a, const float *x, float *y, float *aux) {
   const int64_t NC = a->shape[0][0] * a->shape[0][1], H = a->shape[0][2], W = a->shape[0][3];
   const int64_t OH = a->out_shape[2], OW = a->out_shape[3], k = a->i[0], s = a->i[1], p = a->i[2];
 #pragma omp parallel for schedule(static)
@@ -134,7 +134,7 @@ static void hand_max_fwd(const glia__args *a, const float *x, float *y, float *a
   }
 }
 
-static void hand_max_bwd(const glia__args *a, const float *aux, const float *dy, float *dx) {
+void glia__max_pool2d_hand_bwd(const glia__args *a, const float *aux, const float *dy, float *dx) {
   const int64_t NC = a->shape[0][0] * a->shape[0][1], HW = a->shape[0][2] * a->shape[0][3];
   const int64_t O = a->out_shape[2] * a->out_shape[3];
   if (!dx) return;
@@ -150,7 +150,7 @@ glia_status glia__max_pool2d_fast_fwd(glia_nn *nn, const glia__args *a, const fl
   glia_status st = pool_get(nn, a, 0, &d, &e);
   if (st) return st;
   if (!e->ok) {
-    hand_max_fwd(a, x[0], y, aux);
+    glia__max_pool2d_hand_fwd(a, x[0], y, aux);
     return GLIA_OK;
   }
   return pool_fwd(d, e, x[0], y, aux);
@@ -166,7 +166,7 @@ glia_status glia__max_pool2d_fast_bwd(glia_nn *nn, const glia__args *a, const fl
   glia_status st = pool_get(nn, a, 0, &d, &e);
   if (st) return st;
   if (!e->ok) {
-    hand_max_bwd(a, aux, dy, dx[0]);
+    glia__max_pool2d_hand_bwd(a, aux, dy, dx[0]);
     return GLIA_OK;
   }
   return pool_bwd(nn, d, e, a, aux, dy, dx[0]);
