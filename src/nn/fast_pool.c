@@ -1,10 +1,12 @@
-/* max_pool2d and avg_pool2d fast paths: oneDNN pooling primitives (forward training and
- * backward) on plain NCHW, created once per shape and cached in the context. Max pooling keeps
- * oneDNN's workspace (the argmax, one byte per output for windows under 256 elements) in the
- * op's aux. Average pooling counts the padding (count_include_pad; in floor mode no window
- * passes the right padding, so the divisor is always kernel²). Where oneDNN refuses a shape or
- * its workspace does not fit the aux, max pooling runs a hand kernel that saves the argmax as a
- * float index, and average pooling the reference. */
+/* max_pool2d and avg_pool2d fast paths. oneDNN pooling primitives on plain NCHW, created once
+ * per shape and cached in the context, are used only where oneDNN runs a JIT kernel for the
+ * shape (its other NCHW implementation, simple_nchw, was 3-10x slower than the loops here) and
+ * where they were measured faster (docs/nn.md):
+ * - max pooling: oneDNN for the forward without gradient recording (ResNet's 3×3 stride-2 stem
+ *   pool 2.8x faster); with recording, a hand kernel that saves the argmax as a float index in
+ *   aux (its scatter backward was 4x faster than oneDNN's, and 2×2 windows were faster too);
+ * - average pooling (count_include_pad; in floor mode no window passes the right padding, so
+ *   the divisor is always kernel²): oneDNN forward and backward, else the reference. */
 #include <string.h>
 
 #include "nn/fast_dnnl.h"
@@ -12,7 +14,7 @@
 typedef struct pool_entry {
   glia__dnnl_entry base;
   int ok;
-  dnnl_memory_desc_t src, dst, ws;
+  dnnl_memory_desc_t src, dst;
   dnnl_primitive_desc_t fpd, bpd;
   dnnl_primitive_t fwd, bwd;
 } pool_entry;
@@ -28,6 +30,14 @@ static void pool_destroy(glia__dnnl_entry *base) {
 
 int glia__pool_supports(const glia__args *a) { return a->shape[0][2] * a->shape[0][3] < (1 << 24); }
 
+/* Whether pd runs one of oneDNN's JIT kernels. */
+static int is_jit(const_dnnl_primitive_desc_t pd) {
+  const char *impl = NULL;
+  return dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
+         impl && !strncmp(impl, "jit", 3);
+}
+
+/* Average pooling: forward training + backward; max pooling: forward inference only. */
 static void pool_build(glia__dnnl *d, pool_entry *e, const glia__args *a, int avg) {
   dnnl_engine_t eng = glia__dnnl_engine(d);
   const int64_t k = a->i[0], s = a->i[1], p = a->i[2];
@@ -43,19 +53,15 @@ static void pool_build(glia__dnnl *d, pool_entry *e, const glia__args *a, int av
   dnnl_memory_desc_init_by_tag(&e->dst, 4, dst, dnnl_f32, dnnl_nchw);
   const dnnl_alg_kind_t alg = avg ? dnnl_pooling_avg_include_padding : dnnl_pooling_max;
   dnnl_pooling_desc_t pd;
-  if (dnnl_pooling_forward_desc_init(&pd, dnnl_forward_training, alg, &e->src, &e->dst, st, ker,
-                                     pl, pr) != dnnl_success ||
+  if (dnnl_pooling_forward_desc_init(&pd, avg ? dnnl_forward_training : dnnl_forward_inference,
+                                     alg, &e->src, &e->dst, st, ker, pl, pr) != dnnl_success ||
       dnnl_primitive_desc_create(&e->fpd, &pd, NULL, eng, NULL) != dnnl_success ||
-      dnnl_primitive_create(&e->fwd, e->fpd) != dnnl_success)
+      !is_jit(e->fpd) || dnnl_primitive_create(&e->fwd, e->fpd) != dnnl_success)
     return;
-  const dnnl_memory_desc_t *ws = dnnl_primitive_desc_query_md(e->fpd, dnnl_query_workspace_md, 0);
-  if (ws) e->ws = *ws;
-  /* The workspace lives in the aux: out_numel floats. */
-  if (dnnl_memory_desc_get_size(&e->ws) > (size_t)glia__out_numel(a) * sizeof(float)) return;
-  if (dnnl_pooling_backward_desc_init(&pd, alg, &e->src, &e->dst, st, ker, pl, pr) !=
-          dnnl_success ||
-      dnnl_primitive_desc_create(&e->bpd, &pd, NULL, eng, e->fpd) != dnnl_success ||
-      dnnl_primitive_create(&e->bwd, e->bpd) != dnnl_success)
+  if (avg && (dnnl_pooling_backward_desc_init(&pd, alg, &e->src, &e->dst, st, ker, pl, pr) !=
+                  dnnl_success ||
+              dnnl_primitive_desc_create(&e->bpd, &pd, NULL, eng, e->fpd) != dnnl_success ||
+              !is_jit(e->bpd) || dnnl_primitive_create(&e->bwd, e->bpd) != dnnl_success))
     return;
   e->ok = 1;
 }
@@ -81,25 +87,24 @@ static glia_status pool_get(glia_nn *nn, const glia__args *a, int avg, glia__dnn
   return GLIA_OK;
 }
 
-static glia_status pool_fwd(glia__dnnl *d, const pool_entry *e, const float *x, float *y,
-                            float *aux) {
-  const int args[3] = {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_WORKSPACE};
-  const dnnl_memory_desc_t *mds[3] = {&e->src, &e->dst, &e->ws};
-  void *const ptrs[3] = {(void *)x, y, dnnl_memory_desc_get_size(&e->ws) ? aux : NULL};
-  return glia__dnnl_exec(d, e->fwd, 3, args, mds, ptrs, "pool2d");
+static glia_status pool_fwd(glia__dnnl *d, const pool_entry *e, const float *x, float *y) {
+  const int args[2] = {DNNL_ARG_SRC, DNNL_ARG_DST};
+  const dnnl_memory_desc_t *mds[2] = {&e->src, &e->dst};
+  void *const ptrs[2] = {(void *)x, y};
+  return glia__dnnl_exec(d, e->fwd, 2, args, mds, ptrs, "pool2d");
 }
 
 static glia_status pool_bwd(glia_nn *nn, glia__dnnl *d, const pool_entry *e, const glia__args *a,
-                            const float *aux, const float *dy, float *dx) {
+                            const float *dy, float *dx) {
   if (!dx) return GLIA_OK;
   const int64_t n = glia__in_numel(a, 0);
   glia__arena_mark mark = glia__arena_get_mark(nn);
   float *t = glia__arena_alloc_raw(nn, (size_t)n * sizeof(float));
   if (!t) return glia_error(GLIA_ERR_NOMEM, "pool2d: out of memory");
-  const int args[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_WORKSPACE};
-  const dnnl_memory_desc_t *mds[3] = {&e->dst, &e->src, &e->ws};
-  void *const ptrs[3] = {(void *)dy, t, dnnl_memory_desc_get_size(&e->ws) ? (void *)aux : NULL};
-  glia_status st = glia__dnnl_exec(d, e->bwd, 3, args, mds, ptrs, "pool2d");
+  const int args[2] = {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC};
+  const dnnl_memory_desc_t *mds[2] = {&e->dst, &e->src};
+  void *const ptrs[2] = {(void *)dy, t};
+  glia_status st = glia__dnnl_exec(d, e->bwd, 2, args, mds, ptrs, "pool2d");
   if (!st) glia__add_into(dx, t, n);
   glia__arena_release(nn, mark);
   return st;
@@ -145,6 +150,10 @@ void glia__max_pool2d_hand_bwd(const glia__args *a, const float *aux, const floa
 
 glia_status glia__max_pool2d_fast_fwd(glia_nn *nn, const glia__args *a, const float *const *x,
                                       float *y, float *aux) {
+  if (glia_nn_grad(nn)) { /* a backward may follow: the hand kernel keeps the argmax */
+    glia__max_pool2d_hand_fwd(a, x[0], y, aux);
+    return GLIA_OK;
+  }
   glia__dnnl *d = NULL;
   pool_entry *e = NULL;
   glia_status st = pool_get(nn, a, 0, &d, &e);
@@ -153,23 +162,18 @@ glia_status glia__max_pool2d_fast_fwd(glia_nn *nn, const glia__args *a, const fl
     glia__max_pool2d_hand_fwd(a, x[0], y, aux);
     return GLIA_OK;
   }
-  return pool_fwd(d, e, x[0], y, aux);
+  return pool_fwd(d, e, x[0], y);
 }
 
+/* Only after a forward with gradient recording, which ran the hand kernel. */
 glia_status glia__max_pool2d_fast_bwd(glia_nn *nn, const glia__args *a, const float *const *x,
                                       const float *y, const float *aux, const float *dy,
                                       float *const *dx) {
+  (void)nn;
   (void)x;
   (void)y;
-  glia__dnnl *d = NULL;
-  pool_entry *e = NULL;
-  glia_status st = pool_get(nn, a, 0, &d, &e);
-  if (st) return st;
-  if (!e->ok) {
-    glia__max_pool2d_hand_bwd(a, aux, dy, dx[0]);
-    return GLIA_OK;
-  }
-  return pool_bwd(nn, d, e, a, aux, dy, dx[0]);
+  glia__max_pool2d_hand_bwd(a, aux, dy, dx[0]);
+  return GLIA_OK;
 }
 
 glia_status glia__avg_pool2d_fast_fwd(glia_nn *nn, const glia__args *a, const float *const *x,
@@ -182,7 +186,7 @@ glia_status glia__avg_pool2d_fast_fwd(glia_nn *nn, const glia__args *a, const fl
     glia__avg_pool2d_fwd_f(a, x, y, aux);
     return GLIA_OK;
   }
-  return pool_fwd(d, e, x[0], y, aux);
+  return pool_fwd(d, e, x[0], y);
 }
 
 glia_status glia__avg_pool2d_fast_bwd(glia_nn *nn, const glia__args *a, const float *const *x,
@@ -196,5 +200,5 @@ glia_status glia__avg_pool2d_fast_bwd(glia_nn *nn, const glia__args *a, const fl
     glia__avg_pool2d_bwd_f(a, x, y, aux, dy, dx);
     return GLIA_OK;
   }
-  return pool_bwd(nn, d, e, a, aux, dy, dx[0]);
+  return pool_bwd(nn, d, e, a, dy, dx[0]);
 }
