@@ -22,19 +22,21 @@ static void help(void) {
          "                    bilinearly as torch's interpolate(align_corners=False)\n"
          "  --normalize N     imagenet (default) or none\n"
          "  --logits          print the logits instead of the top class\n"
+         "  --batch N         images run through the network together (default 16); the\n"
+         "                    lines keep the input order, a bad file is reported alone\n"
          "  --threads N, --quiet, --help\n",
          glia_model_archs());
 }
 
 typedef struct predict_opts {
   const char *arch, *weights;
-  long classes, channels, size;
+  long classes, channels, size, batch;
   int logits;
   glia_normalize norm;
 } predict_opts;
 
 static int parse(int argc, char **argv, predict_opts *o, cli_common *c) {
-  enum { O_ARCH = 2000, O_WEIGHTS, O_CLASSES, O_CHANNELS, O_SIZE, O_NORM, O_LOGITS };
+  enum { O_ARCH = 2000, O_WEIGHTS, O_CLASSES, O_CHANNELS, O_SIZE, O_NORM, O_LOGITS, O_BATCH };
   static const struct option longs[] = {{"arch", required_argument, NULL, O_ARCH},
                                         {"weights", required_argument, NULL, O_WEIGHTS},
                                         {"classes", required_argument, NULL, O_CLASSES},
@@ -42,6 +44,7 @@ static int parse(int argc, char **argv, predict_opts *o, cli_common *c) {
                                         {"size", required_argument, NULL, O_SIZE},
                                         {"normalize", required_argument, NULL, O_NORM},
                                         {"logits", no_argument, NULL, O_LOGITS},
+                                        {"batch", required_argument, NULL, O_BATCH},
                                         CLI_COMMON_LONG_OPTIONS,
                                         {NULL, 0, NULL, 0}};
   int opt, r;
@@ -74,6 +77,9 @@ static int parse(int argc, char **argv, predict_opts *o, cli_common *c) {
         return cli_usage_error("predict", "--normalize: '%s' is not imagenet or none", optarg);
       break;
     case O_LOGITS: o->logits = 1; break;
+    case O_BATCH:
+      if (cli_parse_long("predict", "batch", optarg, 1, 4096, &o->batch)) return CLI_USAGE;
+      break;
     default: return cli_usage_error("predict", "unknown option");
     }
   }
@@ -114,26 +120,44 @@ static void print_result(const char *file, const float *z, long classes, int log
   printf(", \"class\": %ld, \"score\": %.6f}\n", best, 1.0 / sum);
 }
 
-/* Predicts one image; returns 0 or 1 (error printed). */
-static int predict_one(const predict_opts *o, glia_model *m, glia_nn *nn, const char *path) {
-  glia_image *img = NULL;
-  glia_load_opts lo = GLIA_LOAD_DEFAULTS;
-  glia_tensor *x, *z;
-  int64_t shape[4] = {1, o->channels, o->size, o->size};
-  glia_status s = glia_image_load(path, &lo, &img, NULL);
-  if (!s) s = glia_nn_tensor(nn, 4, shape, &x);
-  if (!s)
-    s = glia_image_to_tensor(img, (int)o->channels, (int)o->size, (int)o->size, &o->norm, x->data);
-  if (!s) s = glia_model_forward(m, nn, x, &z);
-  if (!s) print_result(path, z->data, o->classes, o->logits);
-  glia_image_free(img);
+/* Predicts images paths[0..n) as one batch (all are resized to --size, so they share a shape);
+ * a file that fails to load is reported and left out. Returns 0, or 1 when any failed (errors
+ * printed). */
+static int predict_batch(const predict_opts *o, glia_model *m, glia_nn *nn, char *const *paths,
+                         int n) {
+  glia_image *imgs[4096] = {NULL};
+  const char *names[4096];
+  int good = 0, failed = 0;
+  for (int i = 0; i < n; i++) {
+    glia_load_opts lo = GLIA_LOAD_DEFAULTS;
+    if (glia_image_load(paths[i], &lo, &imgs[good], NULL)) {
+      fprintf(stderr, "glia predict: %s\n", glia_last_error());
+      failed = 1;
+      continue;
+    }
+    names[good++] = paths[i];
+  }
+  glia_status s = GLIA_OK;
+  if (good) {
+    glia_tensor *x, *z;
+    const int64_t shape[4] = {good, o->channels, o->size, o->size},
+                  per = shape[1] * o->size * o->size;
+    s = glia_nn_tensor(nn, 4, shape, &x);
+    for (int k = 0; k < good && !s; k++)
+      s = glia_image_to_tensor(imgs[k], (int)o->channels, (int)o->size, (int)o->size, &o->norm,
+                               x->data + k * per);
+    if (!s) s = glia_model_forward(m, nn, x, &z);
+    for (int k = 0; k < good && !s; k++)
+      print_result(names[k], z->data + k * o->classes, o->classes, o->logits);
+    if (s) fprintf(stderr, "glia predict: %s\n", glia_last_error());
+  }
+  for (int k = 0; k < good; k++) glia_image_free(imgs[k]);
   glia_nn_reset(nn);
-  if (s) fprintf(stderr, "glia predict: %s\n", glia_last_error());
-  return s != GLIA_OK;
+  return failed || s != GLIA_OK;
 }
 
 int cmd_predict(int argc, char **argv) {
-  predict_opts o = {NULL, NULL, 1000, 3, 224, 0, GLIA_NORMALIZE_IMAGENET};
+  predict_opts o = {NULL, NULL, 1000, 3, 224, 16, 0, GLIA_NORMALIZE_IMAGENET};
   cli_common c = {0, 0};
   int r = parse(argc, argv, &o, &c);
   if (r) return r < 0 ? CLI_OK : r;
@@ -155,7 +179,10 @@ int cmd_predict(int argc, char **argv) {
   glia_nn_set_training(nn, 0);
   glia_nn_set_grad(nn, 0);
   int failed = 0;
-  for (int i = optind; i < argc; i++) failed |= predict_one(&o, m, nn, argv[i]);
+  for (int i = optind; i < argc; i += (int)o.batch) {
+    const int n = argc - i < o.batch ? argc - i : (int)o.batch;
+    failed |= predict_batch(&o, m, nn, argv + i, n);
+  }
   glia_nn_free(nn);
   glia_model_free(m);
   return failed ? CLI_FAILED : CLI_OK;

@@ -53,8 +53,8 @@ static void pool_build(glia__dnnl *d, pool_entry *e, const glia__args *a, int av
   dnnl_memory_desc_init_by_tag(&e->dst, 4, dst, dnnl_f32, dnnl_nchw);
   const dnnl_alg_kind_t alg = avg ? dnnl_pooling_avg_include_padding : dnnl_pooling_max;
   dnnl_pooling_desc_t pd;
-  if (dnnl_pooling_forward_desc_init(&pd, avg ? dnnl_forward_training : dnnl_forward_inference,
-                                     alg, &e->src, &e->dst, st, ker, pl, pr) != dnnl_success ||
+  if (dnnl_pooling_forward_desc_init(&pd, avg ? dnnl_forward_training : dnnl_forward_inference, alg,
+                                     &e->src, &e->dst, st, ker, pl, pr) != dnnl_success ||
       dnnl_primitive_desc_create(&e->fpd, &pd, NULL, eng, NULL) != dnnl_success ||
       !is_jit(e->fpd) || dnnl_primitive_create(&e->fwd, e->fpd) != dnnl_success)
     return;
@@ -68,8 +68,9 @@ static void pool_build(glia__dnnl *d, pool_entry *e, const glia__args *a, int av
 
 static glia_status pool_get(glia_nn *nn, const glia__args *a, int avg, glia__dnnl **dout,
                             pool_entry **out) {
-  int64_t key[GLIA__DNNL_KEY] = {GLIA__DNNL_POOL, avg, a->shape[0][0], a->shape[0][1],
-                                 a->shape[0][2], a->shape[0][3], a->i[0], a->i[1], a->i[2]};
+  int64_t key[GLIA__DNNL_KEY] = {
+      GLIA__DNNL_POOL, avg,     a->shape[0][0], a->shape[0][1], a->shape[0][2],
+      a->shape[0][3],  a->i[0], a->i[1],        a->i[2]};
   glia_status st = glia__dnnl_get(nn, dout);
   if (st) return st;
   glia__dnnl_entry *found = glia__dnnl_find(*dout, key);

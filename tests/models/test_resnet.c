@@ -196,6 +196,78 @@ static void test_glia_predict_prints_torchvisions_logits(void **state) {
   free(dir);
 }
 
+/* Runs cmd (stdout only) and reads up to max lines of {"file", "logits"} into files/logits;
+ * returns the number of lines, *status the exit status. */
+static int predict_lines(const char *cmd, char files[][4096], double *logits, int max,
+                         int *status) {
+  FILE *f = popen(cmd, "r");
+  assert_non_null(f);
+  static char line[1 << 16];
+  int k = 0;
+  while (k < max && fgets(line, sizeof line, f)) {
+    cJSON *j = cJSON_Parse(line);
+    assert_non_null(j);
+    snprintf(files[k], 4096, "%s", cJSON_GetObjectItem(j, "file")->valuestring);
+    cJSON *lg = cJSON_GetObjectItem(j, "logits");
+    assert_int_equal(cJSON_GetArraySize(lg), CLASSES);
+    int c = 0;
+    for (cJSON *v = lg->child; v; v = v->next, c++) logits[k * CLASSES + c] = v->valuedouble;
+    cJSON_Delete(j);
+    k++;
+  }
+  *status = WEXITSTATUS(pclose(f));
+  return k;
+}
+
+/* --batch 1 and --batch 2 (a partial last batch) give the same lines in input order, within
+ * 1e-5 (oneDNN may pick other kernels for another batch size: float32 sums in another order),
+ * and a file that is not an image is reported alone, the others still predicted. */
+static void test_glia_predict_batches_give_the_same_lines(void **state) {
+  (void)state;
+  char *dir = tu_mkdtemp(), *weights = glia_path_join(dir, "w.safetensors");
+  char *bad = glia_path_join(dir, "bad.png"), *err = glia_path_join(dir, "err.txt");
+  FILE *b = fopen(bad, "w");
+  assert_non_null(b);
+  fputs("not a PNG", b);
+  fclose(b);
+  glia_model *m;
+  assert_int_equal(glia_model_new("resnet18", 3, CLASSES, &m), GLIA_OK);
+  fill_formula(glia_model_params(m));
+  assert_int_equal(glia_safetensors_save_params(weights, glia_model_params(m), NULL), GLIA_OK);
+  glia_model_free(m);
+  char *imgs[N_IMG], cmd[8192];
+  for (int k = 0; k < N_IMG; k++) imgs[k] = img_path(k);
+  static char files[2][N_IMG + 1][4096];
+  double *lg[2];
+  for (int r = 0; r < 2; r++) {
+    lg[r] = malloc((N_IMG + 1) * CLASSES * sizeof(double));
+    snprintf(cmd, sizeof cmd,
+             "'%s' predict --arch resnet18 --weights '%s' --classes 1000 --size 64 --logits "
+             "--batch %d '%s' '%s' '%s' '%s' 2>'%s'",
+             getenv("GLIA_EXE"), weights, r ? 2 : 1, imgs[0], bad, imgs[1], imgs[2], err);
+    int status;
+    assert_int_equal(predict_lines(cmd, files[r], lg[r], N_IMG + 1, &status), N_IMG);
+    assert_int_equal(status, 1);
+    for (int k = 0; k < N_IMG; k++) assert_string_equal(files[r][k], imgs[k]);
+    FILE *e = fopen(err, "r");
+    static char msg[4096];
+    assert_non_null(e);
+    assert_non_null(fgets(msg, sizeof msg, e));
+    assert_non_null(strstr(msg, "bad.png"));
+    assert_null(fgets(msg, sizeof msg, e)); /* one line: only the bad file */
+    fclose(e);
+  }
+  for (int e = 0; e < N_IMG * CLASSES; e++) assert_true(fabs(lg[0][e] - lg[1][e]) <= 1e-5);
+  for (int i = 0; i < N_IMG; i++) free(imgs[i]);
+  free(lg[0]);
+  free(lg[1]);
+  free(weights);
+  free(bad);
+  free(err);
+  tu_rmtree(dir);
+  free(dir);
+}
+
 static void test_glia_bench_prints_one_json_line(void **state) {
   (void)state;
   char cmd[4096], line[4096];
@@ -231,6 +303,7 @@ int main(void) {
       cmocka_unit_test(test_logits_match_torchvision_fast_path),
       cmocka_unit_test(test_logits_match_torchvision_reference_path),
       cmocka_unit_test(test_glia_predict_prints_torchvisions_logits),
+      cmocka_unit_test(test_glia_predict_batches_give_the_same_lines),
       cmocka_unit_test(test_glia_bench_prints_one_json_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

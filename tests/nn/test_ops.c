@@ -126,8 +126,7 @@ static float *frand(size_t n, uint64_t *rng) {
 }
 
 /* Input k drawn as the gradient check draws it (labels, masks, positive variances). */
-static float *input_rand(const glia__op *op, const glia__args *a, int k, size_t n,
-                         uint64_t *rng) {
+static float *input_rand(const glia__op *op, const glia__args *a, int k, size_t n, uint64_t *rng) {
   double *d = malloc((n ? n : 1) * sizeof(double));
   float *v = malloc((n ? n : 1) * sizeof(float));
   fill_input(op, a, k, d, n, rng);
