@@ -115,7 +115,7 @@ glia__dnnl_entry *glia__dnnl_find(const glia__dnnl *d, const int64_t *key) {
 }
 
 glia_status glia__dnnl_add(glia__dnnl *d, glia__dnnl_entry *e) {
-  glia__dnnl_entry **list = glia_realloc(d->other, (d->n_other + 1) * sizeof *list);
+  glia__dnnl_entry **list = glia_realloc(d->other, (d->n_other + 1) * sizeof(glia__dnnl_entry *));
   if (!list) {
     e->destroy(e);
     return glia_error(GLIA_ERR_NOMEM, "oneDNN cache: out of memory");

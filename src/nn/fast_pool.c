@@ -79,11 +79,14 @@ static glia_status pool_get(glia_nn *nn, const glia__args *a, int avg, glia__dnn
     return GLIA_OK;
   }
   pool_entry *e = glia_calloc(1, sizeof *e);
-  if (!e) return glia_error(GLIA_ERR_NOMEM, "pool2d: out of memory");
+  if (!e) {
+    (void)glia_error(GLIA_ERR_NOMEM, "pool2d: out of memory");
+    return GLIA_ERR_NOMEM;
+  }
   memcpy(e->base.key, key, sizeof key);
   e->base.destroy = pool_destroy;
   pool_build(*dout, e, a, avg);
-  if ((st = glia__dnnl_add(*dout, &e->base))) return st;
+  if (glia__dnnl_add(*dout, &e->base)) return GLIA_ERR_NOMEM; /* e destroyed, error recorded */
   *out = e;
   return GLIA_OK;
 }
