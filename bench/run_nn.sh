@@ -18,7 +18,7 @@ BUILD=${BUILD:-build}
 STEPS=${STEPS:-3}
 ROUNDS=${ROUNDS:-3}
 PY=/usr/bin/python3
-echo "== nn: glia bench vs PyTorch 1.13, $STEPS timed steps after one warm-up =="
+echo "== nn: glia bench vs PyTorch 1.13, $STEPS timed steps (after one warm-up step for glia, two for PyTorch) =="
 echo "machine: $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d), load $(cut -d' ' -f1-3 /proc/loadavg)"
 field() { echo "$1" | sed "s/.*\"$2\": \([0-9.]*\).*/\1/"; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN{print (b>a)?b:a}'; }
