@@ -21,7 +21,9 @@ static glia_status bn_shape(glia__args *a) {
   return GLIA_OK;
 }
 
-static size_t bn_aux(const glia__args *a) { return 3 * (size_t)a->shape[0][1]; }
+/* mean, invstd, biased variance; then the reference's scale and shift (y = x·scale + shift
+ * before the ReLU), from which its backward finds the fused ReLU's mask without y. */
+static size_t bn_aux(const glia__args *a) { return 5 * (size_t)a->shape[0][1]; }
 
 /* Training: running = (1 - momentum)·running + momentum·batch, with the unbiased variance. */
 static void bn_post(glia_nn *nn, const glia__args *a, glia_tensor *const *in, const float *aux) {
@@ -65,6 +67,7 @@ const glia__op glia__op_batch_norm = {
     .shape = bn_shape,
     .aux_size = bn_aux,
     GLIA__REF_ROW(batch_norm),
+    .bwd_reads = GLIA__READS(GLIA__R_IN(0) | GLIA__R_IN(1) | GLIA__R_AUX),
     .in_place = 1,
     .post = bn_post,
     .n_checks = 5,
