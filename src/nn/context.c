@@ -41,8 +41,8 @@ typedef struct node {
 typedef struct atensor {
   glia_tensor t;
   float *data_buf, *grad_buf; /* pool buffers owned (NULL: none) */
-  int saved;              /* recorded backwards that still read the data */
-  int released;           /* the caller gave it up */
+  int saved;                  /* recorded backwards that still read the data */
+  int released;               /* the caller gave it up */
 } atensor;
 
 struct glia_nn {

@@ -18,7 +18,7 @@ typedef struct seg {
 
 typedef struct region {
   void *raw;
-  unsigned char *base; /* raw rounded up to POOL_ALIGN */
+  unsigned char *base;  /* raw rounded up to POOL_ALIGN */
   size_t size, touched; /* touched: the highest end offset ever handed out */
   seg *segs;            /* in address order, covering [0, size) */
   size_t n_segs, cap_segs;
