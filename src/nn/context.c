@@ -215,7 +215,7 @@ static void buf_put(glia_nn *nn, float **buf) {
 static atensor *atensor_new(glia_nn *nn) {
   if (nn->n_made == nn->cap_made) {
     size_t cap = nn->cap_made ? 2 * nn->cap_made : 256;
-    atensor **m = glia_realloc(nn->made, cap * sizeof *m);
+    atensor **m = glia_realloc(nn->made, cap * sizeof(atensor *));
     if (!m) return NULL;
     nn->made = m;
     nn->cap_made = cap;
