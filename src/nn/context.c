@@ -43,6 +43,8 @@ typedef struct atensor {
   float *data_buf, *grad_buf; /* pool buffers owned (NULL: none) */
   int saved;                  /* recorded backwards that still read the data */
   int released;               /* the caller gave it up */
+  int dropped;                /* freed while saved: rebuilt by its producer's recompute */
+  const node *producer;       /* the tape node that made it (NULL: none) */
 } atensor;
 
 struct glia_nn {
@@ -239,11 +241,32 @@ static atensor *meta(const glia_nn *nn, const glia_tensor *t) {
   return t && in_arena(nn, t) ? (atensor *)(uintptr_t)t : NULL; /* t is its first member */
 }
 
-/* Frees t's data when the caller gave it up and no backward still reads it. */
+/* Whether t's producer can rebuild it: a reference forward with a recompute. */
+static int recomputable(const atensor *m) {
+  return m->producer && !m->producer->fast && glia__ops[m->producer->id]->recompute;
+}
+
+/* Frees t's data when the caller gave it up and no backward still reads it, or when one does
+ * but its producer can rebuild it then (dropped). */
 static void maybe_free(glia_nn *nn, atensor *m) {
-  if (nn->keep_all || !m->released || m->saved > 0 || !m->data_buf) return;
+  if (nn->keep_all || !m->released || !m->data_buf) return;
+  if (m->saved > 0 && !recomputable(m)) return;
   buf_put(nn, &m->data_buf);
   m->t.data = NULL;
+  m->dropped = m->saved > 0;
+}
+
+/* Rebuilds a dropped tensor before a backward that reads it. */
+static glia_status rebuild(glia_nn *nn, atensor *m) {
+  const node *p = m->producer;
+  const float *x[GLIA__MAX_IN] = {0};
+  for (int k = 0; k < p->a.n_in; k++) x[k] = p->in[k] ? p->in[k]->data : NULL;
+  float *y = glia__pool_get(nn->pool, (size_t)glia_tensor_numel(&m->t) * sizeof(float));
+  if (!y) return glia_error(GLIA_ERR_NOMEM, "backward: out of memory");
+  glia__ops[p->id]->recompute(&p->a, x, p->aux, y);
+  m->data_buf = m->t.data = y;
+  m->dropped = 0;
+  return GLIA_OK;
 }
 
 void glia_nn_release(glia_nn *nn, glia_tensor *t) {
@@ -432,6 +455,7 @@ glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in, int n
     nd->aux = aux;
     if ((st = push_node(nn, nd))) return st;
     y->requires_grad = 1;
+    ym->producer = nd;
     save_for_backward(nn, nd);
   } else {
     buf_put(nn, &aux_buf); /* nothing will read it */
@@ -456,6 +480,10 @@ static glia_status backward_node(glia_nn *nn, node *nd) {
   const float *x[GLIA__MAX_IN] = {0};
   float *dx[GLIA__MAX_IN] = {0};
   glia_status st;
+  for (int k = 0; k < nd->a.n_in; k++) {
+    atensor *m = meta(nn, nd->in[k]);
+    if (m && m->dropped && (nd->reads & GLIA__R_IN(k)) && (st = rebuild(nn, m))) return st;
+  }
   for (int k = 0; k < nd->a.n_in; k++) {
     glia_tensor *t = nd->in[k];
     if (!t) continue;

@@ -58,6 +58,10 @@ typedef struct glia__op {
    * that the rest can be freed once the caller gives it up; 0 (a row that does not say): all
    * of it. bwd_reads_fast: the same for the fast backward (0: as bwd_reads). */
   unsigned bwd_reads, bwd_reads_fast;
+  /* Rebuilds the output of a reference forward from the inputs and saved state its backward
+   * reads, with the same bits (NULL: none). A given-up output that a later backward reads is
+   * then freed at once and rebuilt just before that backward (checkpointing). */
+  void (*recompute)(const glia__args *a, const float *const *x, const float *aux, float *y);
   /* Called after the forward with the inputs and the saved state (batch norm updates its
    * running statistics here). NULL: nothing. */
   void (*post)(glia_nn *nn, const glia__args *a, glia_tensor *const *in, const float *aux);
@@ -218,5 +222,9 @@ GLIA__DECL_REF(upsample_nearest2d)
 GLIA__DECL_REF(upsample_bilinear2d)
 GLIA__DECL_REF(attention)
 GLIA__DECL_REF(dice_loss)
+void glia__batch_norm_recompute_f(const glia__args *a, const float *const *x, const float *aux,
+                                  float *y);
+void glia__batch_norm_recompute_d(const glia__args *a, const double *const *x, const double *aux,
+                                  double *y);
 
 #endif

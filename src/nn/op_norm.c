@@ -68,6 +68,7 @@ const glia__op glia__op_batch_norm = {
     .aux_size = bn_aux,
     GLIA__REF_ROW(batch_norm),
     .bwd_reads = GLIA__READS(GLIA__R_IN(0) | GLIA__R_IN(1) | GLIA__R_AUX),
+    .recompute = glia__batch_norm_recompute_f,
     .in_place = 1,
     .post = bn_post,
     .n_checks = 5,

@@ -92,7 +92,8 @@ static void test_cnn_training_with_memory_saving_gives_the_same_bits(void **stat
 
 static void test_resnet18_training_with_memory_saving_gives_the_same_bits(void **state) {
   (void)state;
-  same_bits("resnet18", 3, 32, 2, 1); /* the reference kernels are slow here */
+  /* 64²: the BN-ReLU outputs feeding a conv are pool buffers, dropped and rebuilt. */
+  same_bits("resnet18", 3, 64, 2, 1); /* the reference kernels are slow here */
 }
 
 int main(void) {
