@@ -256,11 +256,17 @@ static void maybe_free(glia_nn *nn, atensor *m) {
   m->dropped = m->saved > 0;
 }
 
-/* Rebuilds a dropped tensor before a backward that reads it. */
+/* Rebuilds a dropped tensor before a backward that reads it (first its producer's inputs, when
+ * they were dropped too). */
 static glia_status rebuild(glia_nn *nn, atensor *m) {
   const node *p = m->producer;
   const float *x[GLIA__MAX_IN] = {0};
-  for (int k = 0; k < p->a.n_in; k++) x[k] = p->in[k] ? p->in[k]->data : NULL;
+  glia_status st;
+  for (int k = 0; k < p->a.n_in; k++) {
+    atensor *in = meta(nn, p->in[k]);
+    if (in && in->dropped && (st = rebuild(nn, in))) return st;
+    x[k] = p->in[k] ? p->in[k]->data : NULL;
+  }
   float *y = glia__pool_get(nn->pool, (size_t)glia_tensor_numel(&m->t) * sizeof(float));
   if (!y) return glia_error(GLIA_ERR_NOMEM, "backward: out of memory");
   glia__ops[p->id]->recompute(&p->a, x, p->aux, y);

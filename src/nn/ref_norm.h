@@ -64,10 +64,8 @@ void SFX(batch_norm_recompute)(const glia__args *a, const REAL *const *x, const 
   const int64_t S = glia__in_numel(a, 0) / (N * C);
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; c++)
-    for (int64_t n = 0; n < N; n++)
-      SFX(bn_apply)
-      (x[0] + (n * C + c) * S, y + (n * C + c) * S, S, aux[3 * C + c], aux[4 * C + c],
-       a->i[1] != 0);
+    for (int64_t n = 0; n < N; n++) SFX(bn_apply)
+  (x[0] + (n * C + c) * S, y + (n * C + c) * S, S, aux[3 * C + c], aux[4 * C + c], a->i[1] != 0);
 }
 
 /* With the fused ReLU, the upstream gradient passes only where the output is positive: where
