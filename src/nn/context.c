@@ -490,6 +490,8 @@ static glia_status backward_node(glia_nn *nn, node *nd) {
     atensor *m = meta(nn, nd->in[k]);
     if (m && m->dropped && (nd->reads & GLIA__R_IN(k)) && (st = rebuild(nn, m))) return st;
   }
+  atensor *mo = meta(nn, nd->out);
+  if (mo && mo->dropped && (nd->reads & GLIA__R_OUT) && (st = rebuild(nn, mo))) return st;
   for (int k = 0; k < nd->a.n_in; k++) {
     glia_tensor *t = nd->in[k];
     if (!t) continue;
