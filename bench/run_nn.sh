@@ -10,7 +10,9 @@
 # configuration (the largest of the rounds of each configuration, then the smallest of those),
 # so neither figure flatters glia.
 # The machine is shared: each side runs ROUNDS times (default 3), alternating, and the best
-# round of each is compared (glia's peak RSS: the largest of the rounds).
+# round of each is compared (glia's peak RSS: the largest of the rounds). glia's memory model (a
+# buffer pool, tensors freed once no backward reads them, batch norm outputs rebuilt in the
+# backward) is in docs/nn.md; GLIA_NN_KEEP_ALL=1 shows glia's peak without those savings.
 # Usage: sh bench/run_nn.sh [ignored] ; STEPS=N timed steps per round (default 3).
 set -eu
 cd "$(dirname "$0")/.."

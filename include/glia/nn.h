@@ -115,23 +115,37 @@ GLIA_API float glia_nn_normal(glia_nn *nn);
  * Parameters and owned tensors are untouched. */
 GLIA_API void glia_nn_reset(glia_nn *nn);
 
-/* Bytes the arena holds (its high-water mark, for memory reports). */
+/* Bytes the arena and its buffer pool hold (their high-water mark, for memory reports); after
+ * the first steps of a repeated computation it no longer grows. */
 GLIA_API size_t glia_nn_arena_bytes(const glia_nn *nn);
 
-/* Inference-time memory reuse: glia_nn_keep moves tensor *t (made after `mark`) down to the
- * mark and releases everything else allocated after it, updating *t. Use it at the end of a
- * block whose inputs and intermediates are dead. Only while nothing is recorded (inference
- * mode); a tensor that does not fit there is left in place. */
+/* Memory saving (default on; GLIA_NN_KEEP_ALL=1 in the environment turns it off): arena
+ * tensors the caller gave up are freed as soon as no recorded backward reads them, and the
+ * gradient of an op output is freed (set to NULL) once the op's backward has used it; only
+ * leaf gradients (inputs, parameters) remain after glia_nn_backward. Off: everything lives
+ * until glia_nn_reset. Results are the same bits either way. */
+GLIA_API void glia_nn_set_memory_saving(glia_nn *nn, int enabled);
+GLIA_API int glia_nn_memory_saving(const glia_nn *nn);
+
+/* The caller will not read arena tensor t again (its pointer stays valid until
+ * glia_nn_reset, its data may become NULL): its data is freed now or, when a recorded
+ * backward reads it, after that backward. Other tensors and NULL: nothing. */
+GLIA_API void glia_nn_release(glia_nn *nn, glia_tensor *t);
+
+/* Inference-time memory reuse: glia_nn_keep releases every arena tensor made after `mark`
+ * except *t (which stays where it is). Use it at the end of a block whose inputs and
+ * intermediates are dead. Only while nothing is recorded (inference mode). */
 typedef struct glia_nn_mark {
-  size_t chunk, used;
+  size_t tensors; /* arena tensors made before the mark */
 } glia_nn_mark;
 GLIA_API glia_nn_mark glia_nn_get_mark(const glia_nn *nn);
 GLIA_API glia_status glia_nn_keep(glia_nn *nn, glia_nn_mark mark, glia_tensor **t);
 
-/* Inference memory: the next op may write its output over its first input, which the caller
- * will not read again. Honoured only while recording is off, for ops that can (batch norm,
- * elementwise activations, scale, add), and when that input is an arena tensor; otherwise the
- * op allocates as usual. Applies to one op call. */
+/* The caller gives up the first input of the next op call (glia_nn_release after it). The op
+ * may also write its output over that input when it can (batch norm, elementwise
+ * activations, scale, add), the input is an arena tensor of the output's size, and, while
+ * recording, no backward reads it (relu's reads its output, add's nothing; batch norm's its
+ * input). Applies to one op call. */
 GLIA_API void glia_nn_reuse_input(glia_nn *nn);
 
 /* A new zeroed tensor in the context's arena (valid until glia_nn_reset). */

@@ -32,7 +32,7 @@ glia_status glia__conv_bn_run(glia_nn *nn, const glia__conv_bn *c, glia_tensor *
                               glia_tensor **out) {
   glia_tensor *h;
   glia_status s = glia_conv2d(nn, x, c->w, c->b, &c->o, &h);
-  if (!s) glia_nn_reuse_input(nn); /* the conv output is dead after the norm (inference) */
+  if (!s) glia_nn_reuse_input(nn); /* the conv output is dead after the norm */
   if (!s)
     s = (relu ? glia_batch_norm_relu : glia_batch_norm)(nn, h, c->bn_w, c->bn_b, c->bn_m, c->bn_v,
                                                         0.1f, 1e-5f, &h);

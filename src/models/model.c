@@ -129,13 +129,18 @@ void glia_model_init(glia_model *m, glia_nn *nn) {
   glia__default_init(nn, m->fc_w, m->fc_b);
 }
 
+/* Each tensor is given up after its last use (x, the block's input, included): what no
+ * backward reads is freed at once, the rest after its backward. */
 static glia_status basic_block(glia_nn *nn, const block *b, glia_tensor *x, glia_tensor **out) {
   glia_tensor *h, *id = x;
   glia_status s = glia__conv_bn_run(nn, &b->c1, x, 1, &h);
+  if (!s) glia_nn_reuse_input(nn);
   if (!s) s = glia__conv_bn_run(nn, &b->c2, h, 0, &h);
   if (!s && b->has_down) s = glia__conv_bn_run(nn, &b->down, x, 0, &id);
   if (!s) glia_nn_reuse_input(nn); /* h and then the sum are dead after their consumers */
   if (!s) s = glia_add(nn, h, id, &h);
+  if (!s) glia_nn_release(nn, id);
+  if (!s && id != x) glia_nn_release(nn, x);
   if (!s) glia_nn_reuse_input(nn);
   if (!s) s = glia_relu(nn, h, &h);
   *out = s ? NULL : h;
@@ -151,25 +156,24 @@ glia_status glia_model_forward(glia_model *m, glia_nn *nn, glia_tensor *x, glia_
                       "model: input of %d dimensions with %lld channels, "
                       "expected [N, %d, H, W]",
                       x->ndim, (long long)(x->ndim > 1 ? x->shape[1] : 0), m->in_channels);
-  /* Inference: each stage's output moves down over its dead inputs and intermediates. */
-  const int reuse = !glia_nn_grad(nn);
-  glia_nn_mark mark = glia_nn_get_mark(nn);
+  /* Every intermediate is given up after its last use (glia_nn_reuse_input, glia_nn_release
+   * in the blocks); the caller's x is not. */
   if (m->arch == ARCH_RESNET18) {
     s = glia__conv_bn_run(nn, &m->stem, h, 1, &h);
+    if (!s) glia_nn_reuse_input(nn);
     if (!s) s = glia_max_pool2d(nn, h, 3, 2, 1, &h);
-    if (!s && reuse) s = glia_nn_keep(nn, mark, &h);
-    for (int i = 0; i < 8 && !s; i++) {
-      s = basic_block(nn, &m->blocks[i], h, &h);
-      if (!s && reuse) s = glia_nn_keep(nn, mark, &h);
-    }
+    for (int i = 0; i < 8 && !s; i++) s = basic_block(nn, &m->blocks[i], h, &h);
   } else {
     for (int i = 0; i < 4 && !s; i++) {
+      if (i > 0) glia_nn_reuse_input(nn);
       s = glia__conv_bn_run(nn, &m->feat[i], h, 1, &h);
+      if (!s) glia_nn_reuse_input(nn);
       if (!s) s = glia_max_pool2d(nn, h, 2, 2, 0, &h);
-      if (!s && reuse) s = glia_nn_keep(nn, mark, &h);
     }
   }
+  if (!s) glia_nn_reuse_input(nn);
   if (!s) s = glia_adaptive_avg_pool2d(nn, h, 1, 1, &h);
+  if (!s) glia_nn_reuse_input(nn);
   if (!s) s = glia_flatten(nn, h, 1, &h);
   if (!s) s = glia_linear(nn, h, m->fc_w, m->fc_b, &h);
   if (!s) *logits = h;

@@ -4,7 +4,7 @@
  * 3-30x faster than oneDNN's, and oneDNN's backward was no faster than the reference's
  * (bench: docs/nn.md). So the forward is the reference kernel, and the backward a hand kernel
  * that needs no y: the fused ReLU's mask comes from x and the saved statistics (aux = mean[C],
- * invstd[C], biased var[C], as the reference), so the output may be freed after the forward.
+ * invstd[C], biased var[C], scale[C], shift[C], as the reference), so the output may be freed after the forward.
  * oneDNN's fast batch norm needs the blocked layouts (nChw16c) kept between layers. */
 #include "nn/internal.h"
 
@@ -54,11 +54,11 @@ glia_status glia__batch_norm_fast_bwd(glia_nn *nn, const glia__args *a, const fl
   const int64_t N = a->shape[0][0], C = a->shape[0][1];
   const int64_t S = glia__in_numel(a, 0) / (N * C);
   const double M = (double)(N * S);
-  const float *w = a->ndim[1] > 0 ? x[1] : NULL, *b = a->ndim[2] > 0 ? x[2] : NULL;
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; c++) {
-    const float mu = aux[c], inv = aux[C + c], g = w ? w[c] : 1.0f;
-    const float sc = g * inv, sh = (b ? b[c] : 0.0f) - mu * sc; /* the forward's ReLU input */
+    const float mu = aux[c], inv = aux[C + c];
+    /* The forward's ReLU input is x·sc + sh with its own saved scale and shift (same bits). */
+    const float sc = aux[3 * C + c], sh = aux[4 * C + c];
     double sdy = 0, sdyx = 0;
     for (int64_t n = 0; n < N; n++)
       plane_sums(x[0] + (n * C + c) * S, dy + (n * C + c) * S, S, relu, sc, sh, mu, inv, &sdy,

@@ -54,6 +54,17 @@ typedef struct glia__op {
   /* 1 when the forward may write its output over input 0 (same size; each output element
    * written after the inputs it depends on are read): glia_nn_reuse_input. */
   int in_place;
+  /* What the backward reads (GLIA__READS(...) of GLIA__R_IN(k), GLIA__R_OUT, GLIA__R_AUX), so
+   * that the rest can be freed once the caller gives it up; 0 (a row that does not say): all
+   * of it. bwd_reads_fast: the same for the fast backward (0: as bwd_reads). */
+  unsigned bwd_reads, bwd_reads_fast;
+  /* Rebuilds the output of a reference forward from the inputs and saved state its backward
+   * reads, with the same bits (NULL: none). A given-up output that a later backward reads is
+   * then freed at once and rebuilt just before that backward (checkpointing). */
+  void (*recompute)(const glia__args *a, const float *const *x, const float *aux, float *y);
+  /* 1 when the fast forward gives the same bits as the reference forward (and the same saved
+   * state), so that recompute rebuilds its output too. */
+  int recompute_fast;
   /* Called after the forward with the inputs and the saved state (batch norm updates its
    * running statistics here). NULL: nothing. */
   void (*post)(glia_nn *nn, const glia__args *a, glia_tensor *const *in, const float *aux);
@@ -65,6 +76,12 @@ typedef struct glia__op {
   void (*check_init)(const glia__args *a, int input, double *v, size_t n, double (*u)(void *),
                      void *rng);
 } glia__op;
+
+#define GLIA__R_IN(k) (1u << (k))
+#define GLIA__R_OUT (1u << GLIA__MAX_IN)
+#define GLIA__R_AUX (2u << GLIA__MAX_IN)
+#define GLIA__R_SET (4u << GLIA__MAX_IN) /* the row declares its reads (maybe none) */
+#define GLIA__READS(mask) (GLIA__R_SET | (mask))
 
 #define GLIA__OP(id) GLIA__OP_##id,
 typedef enum glia__op_id {
@@ -88,7 +105,11 @@ glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in, int n
 /* Back-propagates from t with upstream gradient `seed` (t's element count). */
 glia_status glia__backward_seed(glia_nn *nn, glia_tensor *t, const float *seed);
 
-/* Arena allocation valid until glia_nn_reset, 64-byte aligned and zeroed; NULL on failure. */
+/* What a node's backward reads: the row's declaration for the path taken, all when none. */
+unsigned glia__bwd_reads(const glia__op *op, int fast);
+
+/* Arena allocation valid until glia_nn_reset (or an earlier glia__arena_release of a mark taken
+ * before it), 64-byte aligned and zeroed; NULL on failure. Large ones come from the pool. */
 void *glia__arena_alloc(glia_nn *nn, size_t bytes);
 /* The same without zeroing (for buffers a kernel overwrites entirely). */
 void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes);
@@ -96,10 +117,22 @@ void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes);
  * buffers of a kernel, once its outputs are written). Chunks created after the mark stay
  * allocated for reuse. */
 typedef struct glia__arena_mark {
-  size_t chunk, used;
+  size_t chunk, used, scratch;
 } glia__arena_mark;
 glia__arena_mark glia__arena_get_mark(const glia_nn *nn);
 void glia__arena_release(glia_nn *nn, glia__arena_mark m);
+
+/* The buffer pool (src/nn/pool.c): large per-step buffers, best-fit with splitting and
+ * coalescing over regions kept until glia__pool_free. get: 64-byte aligned, not zeroed, NULL
+ * when out of memory; put: gives a buffer back (NULL: nothing); clear: every buffer free;
+ * bytes: the memory touched so far (its high-water mark). */
+typedef struct glia__pool glia__pool;
+glia__pool *glia__pool_new(void);
+void glia__pool_free(glia__pool *p);
+float *glia__pool_get(glia__pool *p, size_t bytes);
+void glia__pool_put(glia__pool *p, float *ptr);
+void glia__pool_clear(glia__pool *p);
+size_t glia__pool_bytes(const glia__pool *p);
 
 /* Whether the context is in training mode (batch norm, dropout). */
 int glia__training(const glia_nn *nn);
@@ -195,5 +228,9 @@ GLIA__DECL_REF(upsample_nearest2d)
 GLIA__DECL_REF(upsample_bilinear2d)
 GLIA__DECL_REF(attention)
 GLIA__DECL_REF(dice_loss)
+void glia__batch_norm_recompute_f(const glia__args *a, const float *const *x, const float *aux,
+                                  float *y);
+void glia__batch_norm_recompute_d(const glia__args *a, const double *const *x, const double *aux,
+                                  double *y);
 
 #endif

@@ -30,7 +30,7 @@ static void bcast_check(int k, glia__args *a) {
   }
 }
 
-#define BCAST_ROW(id)                                                                              \
+#define BCAST_ROW(id, reads)                                                                       \
   const glia__op glia__op_##id = {                                                                 \
       .name = #id,                                                                                 \
       .min_in = 2,                                                                                 \
@@ -38,12 +38,13 @@ static void bcast_check(int k, glia__args *a) {
       .diff = 3,                                                                                   \
       .shape = bcast_shape,                                                                        \
       GLIA__REF_ROW(id),                                                                           \
+      .bwd_reads = (reads),                                                                        \
       .in_place = 1,                                                                               \
       .n_checks = 3,                                                                               \
       .check = bcast_check,                                                                        \
   };
-BCAST_ROW(add)
-BCAST_ROW(mul)
+BCAST_ROW(add, GLIA__READS(0))
+BCAST_ROW(mul, GLIA__READS(GLIA__R_IN(0) | GLIA__R_IN(1)))
 
 glia_status glia_add(glia_nn *nn, glia_tensor *a, glia_tensor *b, glia_tensor **out) {
   glia__args g = {0};
@@ -71,7 +72,7 @@ static void unary_check(int k, glia__args *a) {
   a->f[0] = k ? 0.1 : -1.5;
 }
 
-#define UNARY_ROW(id, checks)                                                                      \
+#define UNARY_ROW(id, checks, reads)                                                               \
   const glia__op glia__op_##id = {                                                                 \
       .name = #id,                                                                                 \
       .min_in = 1,                                                                                 \
@@ -79,17 +80,18 @@ static void unary_check(int k, glia__args *a) {
       .diff = 1,                                                                                   \
       .shape = same_shape,                                                                         \
       GLIA__REF_ROW(id),                                                                           \
+      .bwd_reads = (reads),                                                                        \
       .in_place = 1,                                                                               \
       .n_checks = (checks),                                                                        \
       .check = unary_check,                                                                        \
   };
-UNARY_ROW(relu, 1)
-UNARY_ROW(leaky_relu, 2)
-UNARY_ROW(gelu, 2)
-UNARY_ROW(silu, 1)
-UNARY_ROW(sigmoid, 1)
-UNARY_ROW(tanh, 1)
-UNARY_ROW(scale, 2)
+UNARY_ROW(relu, 1, GLIA__READS(GLIA__R_OUT)) /* the mask y > 0 is x > 0 */
+UNARY_ROW(leaky_relu, 2, 0)
+UNARY_ROW(gelu, 2, 0)
+UNARY_ROW(silu, 1, 0)
+UNARY_ROW(sigmoid, 1, 0)
+UNARY_ROW(tanh, 1, 0)
+UNARY_ROW(scale, 2, GLIA__READS(0))
 
 static glia_status unary(glia_nn *nn, glia__op_id id, glia_tensor *x, int64_t i0, double f0,
                          glia_tensor **out) {
@@ -159,6 +161,7 @@ const glia__op glia__op_reshape = {
     .diff = 1,
     .shape = reshape_shape,
     GLIA__REF_ROW(reshape),
+    .bwd_reads = GLIA__READS(0),
     .n_checks = 1,
     .check = reshape_check,
 };

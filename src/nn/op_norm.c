@@ -21,7 +21,9 @@ static glia_status bn_shape(glia__args *a) {
   return GLIA_OK;
 }
 
-static size_t bn_aux(const glia__args *a) { return 3 * (size_t)a->shape[0][1]; }
+/* mean, invstd, biased variance; then the reference's scale and shift (y = x·scale + shift
+ * before the ReLU), from which its backward finds the fused ReLU's mask without y. */
+static size_t bn_aux(const glia__args *a) { return 5 * (size_t)a->shape[0][1]; }
 
 /* Training: running = (1 - momentum)·running + momentum·batch, with the unbiased variance. */
 static void bn_post(glia_nn *nn, const glia__args *a, glia_tensor *const *in, const float *aux) {
@@ -68,6 +70,9 @@ const glia__op glia__op_batch_norm = {
     .fast_supports = glia__batch_norm_supports,
     .fast_fwd = glia__batch_norm_fast_fwd,
     .fast_bwd = glia__batch_norm_fast_bwd,
+    .bwd_reads = GLIA__READS(GLIA__R_IN(0) | GLIA__R_IN(1) | GLIA__R_AUX),
+    .recompute = glia__batch_norm_recompute_f,
+    .recompute_fast = 1, /* the fast forward is the reference forward */
     .in_place = 1,
     .post = bn_post,
     .n_checks = 5,

@@ -40,6 +40,8 @@ const glia__op glia__op_max_pool2d = {
     .fast_supports = glia__pool_supports,
     .fast_fwd = glia__max_pool2d_fast_fwd,
     .fast_bwd = glia__max_pool2d_fast_bwd,
+    .bwd_reads = GLIA__READS(GLIA__R_IN(0)),
+    .bwd_reads_fast = GLIA__READS(GLIA__R_AUX),
     .n_checks = 2,
     .check = pool_check,
 };
@@ -102,6 +104,7 @@ const glia__op glia__op_adaptive_avg_pool2d = {
     .diff = 1,
     .shape = adaptive_shape,
     GLIA__REF_ROW(adaptive_avg_pool2d),
+    .bwd_reads = GLIA__READS(0),
     .n_checks = 2,
     .check = adaptive_check,
 };

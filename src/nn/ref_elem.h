@@ -126,7 +126,7 @@ static void SFX(unary_bwd)(int kind, const glia__args *a, const REAL *x, const R
   switch (kind) {
   case U_RELU:
 #pragma omp parallel for simd if (n > PAR_MIN) schedule(static)
-    for (int64_t o = 0; o < n; o++) dx[o] += x[o] > 0 ? dy[o] : 0;
+    for (int64_t o = 0; o < n; o++) dx[o] += y[o] > 0 ? dy[o] : 0; /* y > 0 iff x > 0 */
     break;
   case U_SCALE:
 #pragma omp parallel for simd if (n > PAR_MIN) schedule(static)

@@ -1,5 +1,21 @@
 /* REAL-generic reference kernels: batch norm, softmax, log-softmax (included twice). */
 
+/* y = x·sc + sh over n values, then max(·, 0) when relu: the forward's operations, shared with
+ * the recomputation so that both give the same bits. */
+static void SFX(bn_apply)(const REAL *restrict xs, REAL *restrict ys, int64_t n, REAL sc, REAL sh,
+                          int relu) {
+  if (relu) {
+#pragma omp simd
+    for (int64_t k = 0; k < n; k++) {
+      const REAL v = xs[k] * sc + sh;
+      ys[k] = v > 0 ? v : 0;
+    }
+  } else {
+#pragma omp simd
+    for (int64_t k = 0; k < n; k++) ys[k] = xs[k] * sc + sh;
+  }
+}
+
 /* batch_norm: x [N, C, ...], weight [C], bias [C], running_mean [C], running_var [C];
  * i[0] = training, i[1] = fused ReLU on the output, f[0] = eps, f[1] = momentum. aux = mean[C],
  * invstd[C], biased var[C] (Ioffe and Szegedy 2015). Sums in double. */
@@ -33,26 +49,31 @@ void SFX(batch_norm_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REA
     aux[C + c] = (REAL)invstd;
     aux[2 * C + c] = (REAL)var;
     const REAL sc = (REAL)((w ? w[c] : 1) * invstd), sh = (REAL)((b ? b[c] : 0) - mean * sc);
-    for (int64_t n = 0; n < N; n++) {
-      const REAL *xs = x[0] + (n * C + c) * S;
-      REAL *ys = y + (n * C + c) * S;
-      if (a->i[1]) {
-#pragma omp simd
-        for (int64_t k = 0; k < S; k++) {
-          const REAL v = xs[k] * sc + sh;
-          ys[k] = v > 0 ? v : 0;
-        }
-      } else {
-#pragma omp simd
-        for (int64_t k = 0; k < S; k++) ys[k] = xs[k] * sc + sh;
-      }
-    }
+    aux[3 * C + c] = sc;
+    aux[4 * C + c] = sh;
+    for (int64_t n = 0; n < N; n++)
+      SFX(bn_apply)(x[0] + (n * C + c) * S, y + (n * C + c) * S, S, sc, sh, a->i[1] != 0);
   }
 }
 
-/* With the fused ReLU, the upstream gradient passes only where the output is positive. */
+/* The output of the forward above again, from x and the saved scale and shift (no statistics
+ * recomputed, running statistics untouched). */
+void SFX(batch_norm_recompute)(const glia__args *a, const REAL *const *x, const REAL *aux,
+                               REAL *y) {
+  const int64_t N = a->shape[0][0], C = a->shape[0][1];
+  const int64_t S = glia__in_numel(a, 0) / (N * C);
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < C; c++)
+    for (int64_t n = 0; n < N; n++) SFX(bn_apply)
+  (x[0] + (n * C + c) * S, y + (n * C + c) * S, S, aux[3 * C + c], aux[4 * C + c], a->i[1] != 0);
+}
+
+/* With the fused ReLU, the upstream gradient passes only where the output is positive: where
+ * x·scale + shift > 0, recomputed from x and the saved scale and shift with the forward's
+ * operations, so the same bits (y is not read). */
 void SFX(batch_norm_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, const REAL *aux,
                          const REAL *dy, REAL *const *dx) {
+  (void)y;
   const int relu = a->i[1] != 0;
   const int64_t N = a->shape[0][0], C = a->shape[0][1];
   const int64_t S = glia__in_numel(a, 0) / (N * C);
@@ -61,13 +82,13 @@ void SFX(batch_norm_bwd)(const glia__args *a, const REAL *const *x, const REAL *
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; c++) {
     const double mean = aux[c], invstd = aux[C + c], g = w ? w[c] : 1;
+    const REAL sc = aux[3 * C + c], sh = aux[4 * C + c];
     double sdy = 0, sdyx = 0;
     for (int64_t n = 0; n < N; n++) {
       const REAL *xs = x[0] + (n * C + c) * S, *ds = dy + (n * C + c) * S;
-      const REAL *ys = y + (n * C + c) * S;
 #pragma omp simd reduction(+ : sdy, sdyx)
       for (int64_t k = 0; k < S; k++) {
-        const REAL d = relu && ys[k] <= 0 ? 0 : ds[k];
+        const REAL d = relu && !(xs[k] * sc + sh > 0) ? 0 : ds[k];
         sdy += d;
         sdyx += (double)d * ((double)xs[k] - mean) * invstd;
       }
@@ -81,11 +102,10 @@ void SFX(batch_norm_bwd)(const glia__args *a, const REAL *const *x, const REAL *
                k3 = train ? (REAL)(sdyx / M * invstd) : 0, mu = (REAL)mean;
     for (int64_t n = 0; n < N; n++) {
       const REAL *xs = x[0] + (n * C + c) * S, *ds = dy + (n * C + c) * S;
-      const REAL *ys = y + (n * C + c) * S;
       REAL *gs = dx[0] + (n * C + c) * S;
 #pragma omp simd
       for (int64_t k = 0; k < S; k++) {
-        const REAL d = relu && ys[k] <= 0 ? 0 : ds[k];
+        const REAL d = relu && !(xs[k] * sc + sh > 0) ? 0 : ds[k];
         gs[k] += k1 * (d - k2 - (xs[k] - mu) * k3);
       }
     }

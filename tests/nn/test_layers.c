@@ -99,7 +99,7 @@ static void test_ema_follows_its_definition(void **state) {
   glia_params_free(p);
 }
 
-static void test_reuse_input_writes_in_place_only_in_inference(void **state) {
+static void test_reuse_input_writes_in_place_only_where_no_backward_reads(void **state) {
   (void)state;
   glia_nn *nn;
   glia_tensor *x, *a, *b, *y;
@@ -117,11 +117,19 @@ static void test_reuse_input_writes_in_place_only_in_inference(void **state) {
   assert_int_equal(glia_relu(nn, x, &y), GLIA_OK);
   assert_ptr_not_equal(y->data, x->data);
   assert_true(x->data[0] == -6.0f);
-  glia_nn_set_grad(nn, 1); /* recording: the input may be saved for the backward */
-  assert_int_equal(glia_scale(nn, x, 1.0f, &a), GLIA_OK);
+  glia_nn_set_grad(nn, 1); /* recording: an input a backward reads is kept */
+  x->requires_grad = 1;
+  assert_int_equal(glia_scale(nn, x, 1.0f, &a), GLIA_OK); /* scale's backward reads nothing */
   glia_nn_reuse_input(nn);
-  assert_int_equal(glia_relu(nn, a, &y), GLIA_OK);
+  assert_int_equal(glia_leaky_relu(nn, a, 0.1f, &y), GLIA_OK); /* its backward reads a */
   assert_ptr_not_equal(y->data, a->data);
+  assert_non_null(a->data); /* given up, but saved for that backward */
+  assert_true(a->data[0] == -6.0f);
+  assert_int_equal(glia_scale(nn, y, 1.0f, &a), GLIA_OK);
+  glia_nn_reuse_input(nn);
+  assert_int_equal(glia_relu(nn, a, &b), GLIA_OK); /* relu's backward reads its output only */
+  assert_ptr_equal(b->data, a->data);
+  for (int i = 0; i < 12; i++) assert_true(b->data[i] == (i > 6 ? (float)(i - 6) : 0.0f));
   glia_tensor_free(x);
   glia_nn_free(nn);
 }
@@ -131,7 +139,7 @@ int main(void) {
       cmocka_unit_test(test_squeeze_excitation_matches_torchvision),
       cmocka_unit_test(test_stochastic_depth_drops_whole_samples),
       cmocka_unit_test(test_ema_follows_its_definition),
-      cmocka_unit_test(test_reuse_input_writes_in_place_only_in_inference),
+      cmocka_unit_test(test_reuse_input_writes_in_place_only_where_no_backward_reads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,6 +59,17 @@ static void free_bufs(case_bufs *b) {
   free(b->w);
 }
 
+/* The backward gets only what its row declares it reads (glia__bwd_reads; the rest NULL, as
+ * when the context has freed it), so a wrong declaration crashes or fails the check. */
+static void bwd_view(const glia__op *op, int fast, const glia__args *a, const void *const *x,
+                     const void *y, const void *aux, const void **vx, const void **vy,
+                     const void **vaux) {
+  const unsigned r = glia__bwd_reads(op, fast);
+  for (int k = 0; k < GLIA__MAX_IN; k++) vx[k] = k < a->n_in && (r & GLIA__R_IN(k)) ? x[k] : NULL;
+  *vy = r & GLIA__R_OUT ? y : NULL;
+  *vaux = r & GLIA__R_AUX ? aux : NULL;
+}
+
 static double weighted_loss(const glia__op *op, const glia__args *a, case_bufs *b) {
   op->ref_fwd_d(a, (const double *const *)b->x, b->y, b->aux);
   double s = 0;
@@ -89,7 +100,9 @@ static void gradcheck_case(const glia__op *op, int c, uint64_t *rng) {
     if (op->diff >> k & 1) b.dx[k] = calloc(n, sizeof(double));
   }
   weighted_loss(op, &a, &b);
-  op->ref_bwd_d(&a, (const double *const *)b.x, b.y, b.aux, b.w, b.dx);
+  const void *vx[GLIA__MAX_IN], *vy, *vaux;
+  bwd_view(op, 0, &a, (const void *const *)b.x, b.y, b.aux, vx, &vy, &vaux);
+  op->ref_bwd_d(&a, (const double *const *)vx, vy, vaux, b.w, b.dx);
   int checked = 0;
   for (int k = 0; k < a.n_in; k++) {
     if (!b.dx[k]) continue;
@@ -165,11 +178,11 @@ static void fast_case(glia_nn *nn, const glia__op *op, glia__args *a, uint64_t *
   op->ref_fwd_f(a, (const float *const *)x, yr, ar);
   assert_int_equal(op->fast_fwd(nn, a, (const float *const *)x, yf, af), GLIA_OK);
   assert_close_f(op->name, yf, yr, n_out, 1e-5, 1e-4);
-  op->ref_bwd_f(a, (const float *const *)x, yr, ar, dy, dr);
-  /* Batch norm's fast backward must not need y (its fused ReLU's mask comes from x and the
-   * saved statistics), so that the output can be freed after the forward. */
-  const float *yb = op == &glia__op_batch_norm ? NULL : yf;
-  assert_int_equal(op->fast_bwd(nn, a, (const float *const *)x, yb, af, dy, df), GLIA_OK);
+  const void *vx[GLIA__MAX_IN], *vy, *vaux;
+  bwd_view(op, 0, a, (const void *const *)x, yr, ar, vx, &vy, &vaux);
+  op->ref_bwd_f(a, (const float *const *)vx, vy, vaux, dy, dr);
+  bwd_view(op, 1, a, (const void *const *)x, yf, af, vx, &vy, &vaux);
+  assert_int_equal(op->fast_bwd(nn, a, (const float *const *)vx, vy, vaux, dy, df), GLIA_OK);
   for (int k = 0; k < a->n_in; k++)
     if (dr[k]) assert_close_f(op->name, df[k], dr[k], glia__in_numel(a, k), 1e-4, 1e-4);
   for (int k = 0; k < GLIA__MAX_IN; k++) {
