@@ -102,11 +102,12 @@ static glia_status edt_small(const uint8_t *mask, int width, int height, float *
     /* sites: finite columns, not inside a run of zeros */
     for (int x = 0; x < width; x++) f[x] = r[x] >= inf ? -1.f : (float)r[x] * (float)r[x];
     for (int x = 1; x + 1 < width; x++)
-      z[x] = (r[x] == 0 && r[x - 1] == 0 && r[x + 1] == 0) ? 1.f : 0.f;
+      z[x] = ((r[x] == 0) & (r[x - 1] == 0) & (r[x + 1] == 0)) ? 1.f : 0.f;
+    z[0] = z[width - 1] = 0.f; /* row ends are always sites */
     int ns = 0;
     for (int q = 0; q < width; q++) {
       v[ns] = q;
-      ns += f[q] >= 0 && !(q > 0 && q + 1 < width && z[q] > 0);
+      ns += (f[q] >= 0) & (z[q] == 0);
     }
     int k = -1;
     for (int i = 0; i < ns; i++) {
