@@ -64,19 +64,19 @@ static void dt1d(const double *f, double *d, int n, int *v, double *z) {
  * (x − q)² + g(q)² in float, skipping columns without zero (g infinite) and the inside of runs
  * of zero pixels (a run's two ends are nearer to everything outside it). At least one column
  * holds a zero, so every row has a finite site. */
-static glia_status edt_small(const uint8_t *mask, int width, int height, float *dist,
-                             int32_t *d2) {
+static glia_status edt_small(const uint8_t *mask, int width, int height, float *dist, int32_t *d2) {
   size_t n = (size_t)width * height;
   int32_t *g = glia_malloc(n * sizeof(int32_t));
   /* per row: f (the sites' g²), and the envelope's F = f + q², boundaries z, sites v */
   float *f = glia_malloc((size_t)width * 3 * sizeof(float));
-  int32_t *v = glia_malloc((size_t)width * 2 * sizeof(int32_t)), *e2 = v + width;
+  int32_t *v = glia_malloc((size_t)width * 2 * sizeof(int32_t));
   if (!g || !f || !v) {
     glia_free(g);
     glia_free(f);
     glia_free(v);
     return glia_error(GLIA_ERR_NOMEM, "distance transform: out of memory");
   }
+  int32_t *e2 = v + width; /* one row's squared distances */
   float *F = f + width, *z = F + width;
   const int32_t inf = width + height; /* above any distance inside a column */
   for (int x = 0; x < width; x++) g[x] = mask[x] ? inf : 0;

@@ -12,7 +12,6 @@ int glia__edt_fits_int(int width, int height);
 
 /* glia_distance_transform for a plane that glia__edt_fits_int accepts (mask and dist already
  * checked), also writing the squared distances (integers) to d2 when d2 is not NULL. */
-glia_status glia__distance_sq(const uint8_t *mask, int width, int height, float *dist,
-                              int32_t *d2);
+glia_status glia__distance_sq(const uint8_t *mask, int width, int height, float *dist, int32_t *d2);
 
 #endif

@@ -41,8 +41,9 @@ KERNEL void down_row(const float *const *r, int w, float *restrict out, float *r
   vc[w + 1] = vc[glia__reflect101(w + 1, w)];
   int ow = (w + 1) / 2;
   for (int x = 0; x < ow; x++)
-    out[x] = ((v[2 * x] + v[2 * x + 4]) + 4.f * (v[2 * x + 1] + v[2 * x + 3]) + 6.f * v[2 * x + 2]) *
-             scale;
+    out[x] =
+        ((v[2 * x] + v[2 * x + 4]) + 4.f * (v[2 * x + 1] + v[2 * x + 3]) + 6.f * v[2 * x + 2]) *
+        scale;
 }
 
 KERNEL void down_range(const float *src, int w, int h, float *dst, int y0, int y1, float *v) {
@@ -98,8 +99,7 @@ KERNEL void up_hrow(const float *restrict v, int W, float *restrict o, int op) {
   }
 }
 
-KERNEL void up_range(const float *s, int wl, int hl, float *dst, int W, int y0, int y1,
-                     float *v) {
+KERNEL void up_range(const float *s, int wl, int hl, float *dst, int W, int y0, int y1, float *v) {
   for (int Y = y0; Y < y1; Y++) {
     up_vrow(s, wl, hl, Y, v);
     up_hrow(v, W, dst + (size_t)Y * W, UP_OP_STORE);
@@ -223,26 +223,6 @@ KERNEL void recon_range(float *g, int w, const float *s, int wl, int hl, int y0,
 
 /* ---- instruction-set versions ------------------------------------------------------------ */
 
-#define MUSICA_ISA(SFX, ATTR)                                                                  \
-  ATTR static void down_##SFX(const float *src, int w, int h, float *dst, int y0, int y1,      \
-                              float *v) {                                                      \
-    down_range(src, w, h, dst, y0, y1, v);                                                     \
-  }                                                                                            \
-  ATTR static void up_##SFX(const float *s, int wl, int hl, float *dst, int W, int y0, int y1, \
-                            float *v) {                                                        \
-    up_range(s, wl, hl, dst, W, y0, y1, v);                                                    \
-  }                                                                                            \
-  ATTR static float decompose_##SFX(float *g, int w, const float *s, int wl, int hl, int y0,   \
-                                    int y1, float *v) {                                        \
-    return decompose_range(g, w, s, wl, hl, y0, y1, v);                                        \
-  }                                                                                            \
-  ATTR static void recon_##SFX(float *g, int w, const float *s, int wl, int hl, int y0, int y1, \
-                               float *v, const glia__musica_gain *gn, int last, float black,   \
-                               uint8_t *out8) {                                                \
-    recon_range(g, w, s, wl, hl, y0, y1, v, gn, last, black, out8);                            \
-  }                                                                                            \
-  ATTR static void gain_##SFX(float *l, int n, const glia__musica_gain *g) { gain_row(l, n, g); }
-
 typedef struct musica_isa {
   void (*down)(const float *src, int w, int h, float *dst, int y0, int y1, float *v);
   void (*up)(const float *s, int wl, int hl, float *dst, int W, int y0, int y1, float *v);
@@ -252,13 +232,49 @@ typedef struct musica_isa {
   void (*gain)(float *l, int n, const glia__musica_gain *g);
 } musica_isa;
 
-MUSICA_ISA(plain, )
+/* The same kernels compiled for each instruction set. */
+static void down_plain(const float *src, int w, int h, float *dst, int y0, int y1, float *v) {
+  down_range(src, w, h, dst, y0, y1, v);
+}
+static void up_plain(const float *s, int wl, int hl, float *dst, int W, int y0, int y1, float *v) {
+  up_range(s, wl, hl, dst, W, y0, y1, v);
+}
+static float decompose_plain(float *g, int w, const float *s, int wl, int hl, int y0, int y1,
+                             float *v) {
+  return decompose_range(g, w, s, wl, hl, y0, y1, v);
+}
+static void recon_plain(float *g, int w, const float *s, int wl, int hl, int y0, int y1, float *v,
+                        const glia__musica_gain *gn, int last, float black, uint8_t *out8) {
+  recon_range(g, w, s, wl, hl, y0, y1, v, gn, last, black, out8);
+}
+static void gain_plain(float *l, int n, const glia__musica_gain *g) { gain_row(l, n, g); }
 static const musica_isa isa_plain = {down_plain, up_plain, decompose_plain, recon_plain,
                                      gain_plain};
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define GLIA_MUSICA_AVX2 1
-MUSICA_ISA(avx2, __attribute__((target("avx2,fma"))))
+__attribute__((target("avx2,fma"))) static void down_avx2(const float *src, int w, int h,
+                                                          float *dst, int y0, int y1, float *v) {
+  down_range(src, w, h, dst, y0, y1, v);
+}
+__attribute__((target("avx2,fma"))) static void up_avx2(const float *s, int wl, int hl, float *dst,
+                                                        int W, int y0, int y1, float *v) {
+  up_range(s, wl, hl, dst, W, y0, y1, v);
+}
+__attribute__((target("avx2,fma"))) static float
+decompose_avx2(float *g, int w, const float *s, int wl, int hl, int y0, int y1, float *v) {
+  return decompose_range(g, w, s, wl, hl, y0, y1, v);
+}
+__attribute__((target("avx2,fma"))) static void recon_avx2(float *g, int w, const float *s, int wl,
+                                                           int hl, int y0, int y1, float *v,
+                                                           const glia__musica_gain *gn, int last,
+                                                           float black, uint8_t *out8) {
+  recon_range(g, w, s, wl, hl, y0, y1, v, gn, last, black, out8);
+}
+__attribute__((target("avx2,fma"))) static void gain_avx2(float *l, int n,
+                                                          const glia__musica_gain *g) {
+  gain_row(l, n, g);
+}
 static const musica_isa isa_avx2 = {down_avx2, up_avx2, decompose_avx2, recon_avx2, gain_avx2};
 #endif
 
