@@ -132,17 +132,22 @@ static uint32_t next_bucket(const uint64_t *bits, const uint64_t *sum, uint32_t 
  * a one-pixel border of −1 (as are pixels outside the mask), so neighbours need no bounds
  * test. Used by the distance watershed, whose relief −d orders like the integer key
  * max d² − d² (distinct d² give distinct float d while d² < 2^22). */
+/* Bytes of flood_buckets' scratch: bitmaps, then labels, links and keys on the bordered grid,
+ * then each key's list head and tail (read only where the bitmap says nonempty, so never
+ * initialised). */
+static size_t flood_bytes(int width, int height, uint32_t nkeys) {
+  size_t nwords = ((size_t)nkeys + 63) / 64, np = (size_t)(width + 2) * (height + 2);
+  return (nwords + (nwords + 63) / 64) * sizeof(uint64_t) + (3 * np + 2 * (size_t)nkeys) * 4;
+}
+
 static glia_status flood_buckets(const uint32_t *key, uint32_t nkeys, const int32_t *markers,
-                                 const uint8_t *mask, int width, int height, int32_t *labels) {
+                                 const uint8_t *mask, int width, int height, int32_t *labels,
+                                 void *scratch) {
   int W = width + 2;
   size_t np = (size_t)W * (height + 2);
   uint32_t nwords = (nkeys + 63) / 64, nsum = (nwords + 63) / 64;
-  /* One block (many blocks per call make malloc return memory to the system and fault it
-   * back in on the next image): bitmaps, then labels, links and keys on the bordered grid,
-   * then each key's list head and tail (read only where the bitmap says nonempty, so never
-   * initialised). */
   size_t words = (size_t)nwords + nsum;
-  uint64_t *bits = glia_malloc(words * sizeof(uint64_t) + (3 * np + 2 * (size_t)nkeys) * 4);
+  uint64_t *bits = scratch ? scratch : glia_malloc(flood_bytes(width, height, nkeys));
   if (!bits) return glia_error(GLIA_ERR_NOMEM, "watershed: out of memory");
   memset(bits, 0, words * sizeof(uint64_t));
   uint64_t *sum = bits + nwords;
@@ -204,7 +209,7 @@ static glia_status flood_buckets(const uint32_t *key, uint32_t nkeys, const int3
     int32_t *o = labels + (size_t)y * width;
     for (int x = 0; x < width; x++) o[x] = l[x] > 0 ? l[x] : 0;
   }
-  glia_free(bits);
+  if (!scratch) glia_free(bits);
   return GLIA_OK;
 }
 
@@ -214,7 +219,15 @@ glia_status glia_watershed_distance(const uint8_t *mask, int width, int height, 
   if (s) return s;
   size_t np = (size_t)width * height;
   int fits = glia__edt_fits_int(width, height);
-  float *d = glia_malloc(np * (fits ? 3 : 2) * sizeof(float)); /* d, markers, d² */
+  /* One block for d, markers, d² and, when the squared distances are small enough, the
+   * flooding's scratch for the largest possible key: malloc returns freed memory above
+   * twice its largest block to the system, so several big blocks per call would fault
+   * their pages in again on every image. */
+  size_t bound =
+      fits ? (size_t)(width - 1) * (width - 1) + (size_t)(height - 1) * (height - 1) + 1 : 0;
+  size_t fb = fits && bound <= ((size_t)1 << 20) ? flood_bytes(width, height, (uint32_t)bound) : 0;
+  size_t head = (np * (fits ? 3 : 2) * sizeof(float) + 7) / 8 * 8; /* d, markers, d² */
+  float *d = glia_malloc(head + fb);
   if (!d) return glia_error(GLIA_ERR_NOMEM, "watershed: out of memory");
   int32_t *mk = (int32_t *)(void *)(d + np), *d2 = fits ? mk + np : NULL;
   if (fits) {
@@ -230,7 +243,8 @@ glia_status glia_watershed_distance(const uint8_t *mask, int width, int height, 
     /* key max d² − d²: the largest distance floods first, as the relief −d */
     uint32_t *key = (uint32_t *)d2;
     for (size_t i = 0; i < np; i++) key[i] = (uint32_t)(top - d2[i]);
-    s = flood_buckets(key, (uint32_t)top + 1, mk, mask, width, height, labels);
+    s = flood_buckets(key, (uint32_t)top + 1, mk, mask, width, height, labels,
+                      fb ? (void *)((char *)d + head) : NULL);
   } else {
     for (size_t i = 0; i < np; i++) d[i] = -d[i];
     s = glia_watershed(d, mk, mask, width, height, 4, labels);
