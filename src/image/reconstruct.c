@@ -15,6 +15,7 @@ glia_status glia_reconstruct_f32(const float *marker, const float *mask, float *
   if (s) return s;
   if (!mask) return glia_error(GLIA_ERR_ARGUMENT, "reconstruction: NULL mask");
   size_t n = (size_t)width * height;
+  if (!n) return GLIA_OK; /* not reached (a checked plane has pixels); said for the analyzer */
   int32_t *queue = glia_malloc(n * sizeof(int32_t) + (size_t)width * sizeof(float));
   if (!queue) return glia_error(GLIA_ERR_NOMEM, "reconstruction: out of memory");
   float *t = (float *)(void *)(queue + n); /* one row: the max over the already final neighbours */
@@ -76,7 +77,7 @@ glia_status glia_reconstruct_f32(const float *marker, const float *mask, float *
   }
   for (size_t i = 0; i < tail; i++) inq[queue[i]] = 1;
   size_t count = tail;
-  if (n) tail %= n; /* n > 0 here (checked plane); said for the analyzer */
+  tail %= n;
   while (count) {
     int32_t p = queue[head];
     head = (head + 1) % n;
