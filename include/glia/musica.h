@@ -45,7 +45,8 @@ typedef struct glia_musica_opts {
  * mapped by the gain curve with M = max |L_k| of that level (linear below noise_pct % of M,
  * continuous at the joint), reconstruction G_k = L'_k + up(G_{k+1}). With amplify = 0 (or
  * power = 1, gain = 1) the output equals the input to float rounding. The float output is not
- * clamped. dst may equal src. */
+ * clamped. dst may equal src. The power law is evaluated by polynomial exp2/log2 (relative
+ * error under 1e-6 against pow), with AVX2 where the CPU has it (GLIA_REFERENCE=1: without). */
 GLIA_API glia_status glia_musica_f32(const float *src, float *dst, int width, int height,
                                      const glia_musica_opts *opts);
 

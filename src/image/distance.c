@@ -4,8 +4,10 @@
  * distances are integers held exactly in doubles, so the result is exact up to the final
  * square root. */
 #include <math.h>
+#include <string.h>
 
 #include "glia/morph.h"
+#include "image/edt_internal.h"
 #include "image/internal.h"
 
 #define DT_INF 1e20
@@ -56,9 +58,114 @@ static void dt1d(const double *f, double *d, int n, int *v, double *z) {
   }
 }
 
+/* Fast path for planes whose squared distances stay below 2^24 (sides up to ~2900), exact in
+ * float and int32. Columns: the distance to the nearest zero above, then below, in integers
+ * over whole rows at a time (vectorised). Rows: the lower envelope of the parabolas
+ * (x − q)² + g(q)² in float, skipping columns without zero (g infinite) and the inside of runs
+ * of zero pixels (a run's two ends are nearer to everything outside it). At least one column
+ * holds a zero, so every row has a finite site. */
+static glia_status edt_small(const uint8_t *mask, int width, int height, float *dist, int32_t *d2) {
+  size_t n = (size_t)width * height;
+  int32_t *g = glia_malloc(n * sizeof(int32_t));
+  /* per row: f (the sites' g²), and the envelope's F = f + q², boundaries z, sites v */
+  float *f = glia_malloc((size_t)width * 3 * sizeof(float));
+  int32_t *v = glia_malloc((size_t)width * 2 * sizeof(int32_t));
+  if (!g || !f || !v) {
+    glia_free(g);
+    glia_free(f);
+    glia_free(v);
+    return glia_error(GLIA_ERR_NOMEM, "distance transform: out of memory");
+  }
+  int32_t *e2 = v + width; /* one row's squared distances */
+  float *F = f + width, *z = F + width;
+  const int32_t inf = width + height; /* above any distance inside a column */
+  for (int x = 0; x < width; x++) g[x] = mask[x] ? inf : 0;
+  for (int y = 1; y < height; y++) {
+    const uint8_t *m = mask + (size_t)y * width;
+    const int32_t *up = g + (size_t)(y - 1) * width;
+    int32_t *r = g + (size_t)y * width;
+    for (int x = 0; x < width; x++) {
+      int32_t a = up[x] + 1;
+      r[x] = m[x] ? (a < inf ? a : inf) : 0;
+    }
+  }
+  for (int y = height - 2; y >= 0; y--) {
+    const int32_t *dn = g + (size_t)(y + 1) * width;
+    int32_t *r = g + (size_t)y * width;
+    for (int x = 0; x < width; x++) {
+      int32_t a = dn[x] + 1;
+      r[x] = a < r[x] ? a : r[x];
+    }
+  }
+  for (int y = 0; y < height; y++) {
+    const int32_t *r = g + (size_t)y * width;
+    /* sites: finite columns, not inside a run of zeros */
+    for (int x = 0; x < width; x++) f[x] = r[x] >= inf ? -1.f : (float)r[x] * (float)r[x];
+    for (int x = 1; x + 1 < width; x++)
+      z[x] = ((r[x] == 0) & (r[x - 1] == 0) & (r[x + 1] == 0)) ? 1.f : 0.f;
+    z[0] = z[width - 1] = 0.f; /* row ends are always sites */
+    int ns = 0;
+    for (int q = 0; q < width; q++) {
+      v[ns] = q;
+      ns += (f[q] >= 0) & (z[q] == 0);
+    }
+    int k = -1;
+    for (int i = 0; i < ns; i++) {
+      int q = v[i];
+      float Fq = f[q] + (float)q * (float)q, sq = 0;
+      while (k >= 0) {
+        sq = (Fq - F[k]) / (float)(2 * (q - v[k]));
+        if (k > 0 && sq <= z[k])
+          k--;
+        else
+          break;
+      }
+      k++; /* v[k] (k <= i) is no longer read as a site */
+      v[k] = q;
+      F[k] = Fq;
+      z[k] = k ? sq : -INFINITY;
+    }
+    /* parabola j is lowest for z[j] < q <= z[j+1] */
+    float *o = dist + (size_t)y * width;
+    int32_t *o2 = d2 ? d2 + (size_t)y * width : NULL;
+    for (int j = 0, q = 0; j <= k && q < width; j++) {
+      int end = width - 1;
+      if (j < k && z[j + 1] < (float)(width - 1)) end = (int)floorf(z[j + 1]);
+      int32_t vj = v[j], fv = (int32_t)f[vj];
+      for (; q <= end; q++) {
+        int32_t dq = q - vj;
+        e2[q] = r[q] == 0 ? 0 : dq * dq + fv; /* zeros inside runs were skipped as sites */
+      }
+    }
+    for (int q = 0; q < width; q++) o[q] = sqrtf((float)e2[q]);
+    if (o2) memcpy(o2, e2, (size_t)width * sizeof(int32_t));
+  }
+  glia_free(g);
+  glia_free(f);
+  glia_free(v);
+  return GLIA_OK;
+}
+
+int glia__edt_fits_int(int width, int height) {
+  return (double)(width - 1) * (width - 1) + (double)(height - 1) * (height - 1) < 16777216.0;
+}
+
+glia_status glia__distance_sq(const uint8_t *mask, int width, int height, float *dist,
+                              int32_t *d2) {
+  size_t n = (size_t)width * height;
+  size_t zeros = 0;
+  for (size_t i = 0; i < n; i++) zeros += !mask[i];
+  if (!zeros)
+    return glia_error(GLIA_ERR_EMPTY,
+                      "distance transform: the %d×%d mask has no zero pixel to measure from", width,
+                      height);
+  return edt_small(mask, width, height, dist, d2);
+}
+
 glia_status glia_distance_transform(const uint8_t *mask, int width, int height, float *dist) {
   glia_status s = glia__check_plane("distance transform", mask, dist, width, height);
   if (s) return s;
+  if (glia__edt_fits_int(width, height)) return glia__distance_sq(mask, width, height, dist, NULL);
   size_t n = (size_t)width * height;
   size_t zeros = 0;
   for (size_t i = 0; i < n; i++) zeros += !mask[i];

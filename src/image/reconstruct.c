@@ -15,37 +15,48 @@ glia_status glia_reconstruct_f32(const float *marker, const float *mask, float *
   if (s) return s;
   if (!mask) return glia_error(GLIA_ERR_ARGUMENT, "reconstruction: NULL mask");
   size_t n = (size_t)width * height;
-  int32_t *queue = glia_malloc(n * sizeof(int32_t));
+  if (!n) return GLIA_OK; /* not reached (a checked plane has pixels); said for the analyzer */
+  int32_t *queue = glia_malloc(n * sizeof(int32_t) + (size_t)width * sizeof(float));
   if (!queue) return glia_error(GLIA_ERR_NOMEM, "reconstruction: out of memory");
+  float *t = (float *)(void *)(queue + n); /* one row: the max over the already final neighbours */
   float *J = out;
   const float *I = mask;
   for (size_t i = 0; i < n; i++) J[i] = minf(marker[i], I[i]);
   int W = width, H = height;
-  for (int y = 0; y < H; y++)
+  /* Raster scan, row by row: the neighbours in the row above are final, so their max with the
+   * pixel itself is taken over the whole row at once (vectorised); only the left neighbour
+   * chains, in a second, sequential pass. Same values as the pixel-by-pixel scan. */
+  for (int y = 1; y < H; y++) {
+    float *r = J + (size_t)y * W;
+    const float *u = r - W, *ir = I + (size_t)y * W;
+    t[0] = maxf(r[0], maxf(u[0], W > 1 ? u[1] : u[0]));
+    for (int x = 1; x + 1 < W; x++) t[x] = maxf(maxf(r[x], u[x]), maxf(u[x - 1], u[x + 1]));
+    if (W > 1) t[W - 1] = maxf(r[W - 1], maxf(u[W - 1], u[W - 2]));
+    r[0] = minf(t[0], ir[0]);
+    for (int x = 1; x < W; x++) r[x] = minf(maxf(t[x], r[x - 1]), ir[x]);
+  }
+  {
+    float *r = J; /* row 0 has no row above: the left chain only */
+    for (int x = 1; x < W; x++) r[x] = minf(maxf(r[x], r[x - 1]), I[x]);
+  }
+  size_t head = 0, tail = 0;
+  /* Anti-raster scan likewise (the row below final, the right neighbour chaining), then the
+   * pixels from which a later-scanned neighbour could still be raised join the queue. */
+  for (int y = H - 1; y >= 0; y--) {
+    float *r = J + (size_t)y * W;
+    const float *ir = I + (size_t)y * W;
+    if (y + 1 < H) {
+      const float *dn = r + W;
+      t[0] = maxf(r[0], maxf(dn[0], W > 1 ? dn[1] : dn[0]));
+      for (int x = 1; x + 1 < W; x++) t[x] = maxf(maxf(r[x], dn[x]), maxf(dn[x - 1], dn[x + 1]));
+      if (W > 1) t[W - 1] = maxf(r[W - 1], maxf(dn[W - 1], dn[W - 2]));
+    } else {
+      for (int x = 0; x < W; x++) t[x] = r[x];
+    }
+    r[W - 1] = minf(t[W - 1], ir[W - 1]);
+    for (int x = W - 2; x >= 0; x--) r[x] = minf(maxf(t[x], r[x + 1]), ir[x]);
     for (int x = 0; x < W; x++) {
       size_t p = (size_t)y * W + x;
-      float m = J[p];
-      if (x) m = maxf(m, J[p - 1]);
-      if (y) {
-        m = maxf(m, J[p - W]);
-        if (x) m = maxf(m, J[p - W - 1]);
-        if (x + 1 < W) m = maxf(m, J[p - W + 1]);
-      }
-      J[p] = minf(m, I[p]);
-    }
-  size_t head = 0, tail = 0;
-  for (int y = H - 1; y >= 0; y--)
-    for (int x = W - 1; x >= 0; x--) {
-      size_t p = (size_t)y * W + x;
-      float m = J[p];
-      if (x + 1 < W) m = maxf(m, J[p + 1]);
-      if (y + 1 < H) {
-        m = maxf(m, J[p + W]);
-        if (x + 1 < W) m = maxf(m, J[p + W + 1]);
-        if (x) m = maxf(m, J[p + W - 1]);
-      }
-      J[p] = minf(m, I[p]);
-      /* Queue p when a later-scanned neighbour could still be raised from it. */
       int push = 0;
       if (x + 1 < W && J[p + 1] < J[p] && J[p + 1] < I[p + 1]) push = 1;
       if (y + 1 < H) {
@@ -56,6 +67,7 @@ glia_status glia_reconstruct_f32(const float *marker, const float *mask, float *
       }
       if (push) queue[tail++] = (int32_t)p;
     }
+  }
   /* FIFO propagation. A pixel may be raised again after it left the queue, so it may come
    * back; the in-queue flag keeps at most one copy waiting, so a ring of n slots suffices. */
   uint8_t *inq = glia_calloc(n, 1);
@@ -65,7 +77,7 @@ glia_status glia_reconstruct_f32(const float *marker, const float *mask, float *
   }
   for (size_t i = 0; i < tail; i++) inq[queue[i]] = 1;
   size_t count = tail;
-  if (n) tail %= n; /* n > 0 here (checked plane); said for the analyzer */
+  tail %= n;
   while (count) {
     int32_t p = queue[head];
     head = (head + 1) % n;

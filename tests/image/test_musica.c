@@ -1,6 +1,9 @@
 /* Pyramids against cv2.pyrDown/pyrUp fixtures (gen_image.py) and MUSICA's properties. */
+#include <math.h>
+
 #include "fixture.h"
 #include "glia/musica.h"
+#include "image/musica_internal.h"
 
 #define W 64
 #define H 48
@@ -56,6 +59,69 @@ static void test_musica_amplifies_detail_contrast(void **state) {
   glia_image_u8_free(tex);
 }
 
+/* The NumPy formula of bench/preprocess_peer.py (gen_musica.py) on a 64×48 head: glia's pow
+ * is a polynomial exp2/log2 and its sums run in another order, so float results differ by
+ * rounding only; the bytes by at most 1 where a value sits on a rounding boundary. */
+static void check_oracle(const char *name, double power, double gain, double noise_pct) {
+  glia_image_u8 *head = fx_load("head64.png", 1);
+  float in[N], out[N], *ref = fx_raw(name, sizeof out);
+  uint8_t out8[N];
+  for (int i = 0; i < N; i++) in[i] = head->data[i] * (1.f / 255);
+  glia_musica_opts o = GLIA_MUSICA_DEFAULTS;
+  o.power = power;
+  o.gain = gain;
+  o.noise_pct = noise_pct;
+  o.black_level = -1e9; /* keep negative values, as the oracle's float result */
+  assert_int_equal(glia_musica_f32(in, out, W, H, &o), GLIA_OK);
+  double md = fx_maxdiff_f32(out, ref, N);
+  fprintf(stderr, "musica %s: max |glia - numpy| %.3g\n", name, md);
+  assert_true(md < 2e-5);
+  o.black_level = 0;
+  assert_int_equal(glia_musica_u8(head->data, out8, W, H, &o), GLIA_OK);
+  int far = 0;
+  for (int i = 0; i < N; i++) {
+    double r = rint(fmin(fmax(ref[i] * 255.0, 0), 255));
+    far += fabs(out8[i] - r) > 1;
+  }
+  assert_int_equal(far, 0);
+  glia_free(ref);
+  glia_image_u8_free(head);
+}
+
+static void test_musica_matches_numpy_oracle(void **state) {
+  (void)state;
+  check_oracle("musica_p07.f32", 0.7, 1.0, 2.0);  /* the defaults */
+  check_oracle("musica_p05_c0.f32", 0.5, 1.5, 0); /* no linear segment */
+}
+
+/* The power law against pow() in double on a sweep of magnitudes and both signs, and the
+ * linear segment below the joint. */
+static void test_musica_fast_gain_matches_pow(void **state) {
+  (void)state;
+  enum { n = 4000 };
+  static float x[n];
+  const double ps[4] = {0.3, 0.5, 0.7, 1.0};
+  for (int k = 0; k < 4; k++) {
+    glia__musica_gain g;
+    glia__musica_gain_init(&g, 0.8, ps[k], 1.3, 2.0);
+    for (int i = 0; i < n; i++) x[i] = (float)((i & 1 ? -1 : 1) * 0.8 * pow(10, -7.0 * i / n));
+    glia__musica_gain_row(x, n, &g);
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+      double t = 0.8 * pow(10, -7.0 * i / n), c = 0.02 * 0.8, want;
+      if ((float)t < (float)c)
+        want = 1.3 * pow(0.02, ps[k] - 1) * (float)t;
+      else
+        want = 1.3 * pow(0.8, 1 - ps[k]) * pow((float)t, ps[k]);
+      double rel = fabs(fabs(x[i]) - want) / want;
+      worst = rel > worst ? rel : worst;
+      assert_true((x[i] < 0) == (i & 1)); /* the sign is kept */
+    }
+    fprintf(stderr, "musica gain p %.1f: max relative error %.3g\n", ps[k], worst);
+    assert_true(worst < 2e-6);
+  }
+}
+
 static void test_musica_handles_tiny_images_and_rejects_bad_power(void **state) {
   (void)state;
   float a[9] = {0, 1, 0, 1, 0, 1, 0, 1, 0}, b[9];
@@ -71,6 +137,8 @@ int main(void) {
       cmocka_unit_test(test_pyramid_matches_opencv),
       cmocka_unit_test(test_musica_without_amplification_is_identity),
       cmocka_unit_test(test_musica_amplifies_detail_contrast),
+      cmocka_unit_test(test_musica_matches_numpy_oracle),
+      cmocka_unit_test(test_musica_fast_gain_matches_pow),
       cmocka_unit_test(test_musica_handles_tiny_images_and_rejects_bad_power),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,31 @@ static void test_watershed_of_distance_matches_skimage(void **state) {
   glia_image_u8_free(ref);
 }
 
+/* The distance watershed floods with a bucket queue on integer squared distances; the general
+ * one with a heap on the float relief. Same order (value, then age), so the same labels. */
+static void test_watershed_distance_buckets_equal_heap(void **state) {
+  (void)state;
+  glia_image_u8 *m = fx_load("ws_dist_mask.png", 1);
+  static uint8_t mask[N];
+  static float d[N];
+  static int32_t fast[N], mk[N], slow[N];
+  for (int i = 0; i < N; i++) mask[i] = m->data[i] != 0;
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass) /* a second mask: the complement, cut by a cross (more and thinner regions) */
+      for (int i = 0; i < N; i++) mask[i] = !mask[i] && i % W != W / 2 && i / W != H / 3;
+    int32_t n1 = 0, n2 = 0;
+    assert_int_equal(glia_watershed_distance(mask, W, H, 2.0, fast, &n1), GLIA_OK);
+    assert_int_equal(glia_distance_transform(mask, W, H, d), GLIA_OK);
+    assert_int_equal(glia_markers_h_maxima(d, W, H, 2.0, mk, &n2), GLIA_OK);
+    for (int i = 0; i < N; i++) d[i] = -d[i];
+    assert_int_equal(glia_watershed(d, mk, mask, W, H, 4, slow), GLIA_OK);
+    assert_int_equal(n1, n2);
+    assert_true(n1 > 1);
+    for (int i = 0; i < N; i++) assert_int_equal(fast[i], slow[i]);
+  }
+  glia_image_u8_free(m);
+}
+
 static void test_watershed_of_gradient_from_seeds_matches_skimage(void **state) {
   (void)state;
   glia_image_u8 *ref = fx_load("ws_grad_labels.png", 1);
@@ -70,6 +95,7 @@ static void test_colorize_paints_labels(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_watershed_of_distance_matches_skimage),
+      cmocka_unit_test(test_watershed_distance_buckets_equal_heap),
       cmocka_unit_test(test_watershed_of_gradient_from_seeds_matches_skimage),
       cmocka_unit_test(test_colorize_paints_labels),
   };
