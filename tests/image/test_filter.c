@@ -17,6 +17,26 @@ static void test_gray_matches_opencv_rgb2gray(void **state) {
   glia_image_u8_free(g);
 }
 
+/* The vectorised conversion (AVX2 clone where the CPU has it) against the formula, for 3 and
+ * 4 channels and every length up to 100 pixels (vector bodies and scalar tails), all byte
+ * values. */
+static void test_gray_every_length_matches_formula(void **state) {
+  (void)state;
+  for (int c = 3; c <= 4; c++)
+    for (int w = 1; w <= 100; w++) {
+      glia_image_u8 *img = glia_image_u8_new(w, 1, c), *g = NULL;
+      assert_non_null(img);
+      for (int i = 0; i < w * c; i++) img->data[i] = (uint8_t)(i * 97 + w * 31 + c);
+      assert_int_equal(glia_image_u8_to_gray(img, &g), GLIA_OK);
+      for (int x = 0; x < w; x++) {
+        const uint8_t *p = img->data + x * c;
+        assert_int_equal(g->data[x], (9798 * p[0] + 19235 * p[1] + 3735 * p[2] + 16384) >> 15);
+      }
+      glia_image_u8_free(img);
+      glia_image_u8_free(g);
+    }
+}
+
 static void test_gaussian_within_one_of_opencv(void **state) {
   (void)state;
   glia_image_u8 *head = fx_load("head64.png", 1), *tex = fx_load("tex64.png", 1);
@@ -201,6 +221,7 @@ static void test_bad_arguments_are_errors(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gray_matches_opencv_rgb2gray),
+      cmocka_unit_test(test_gray_every_length_matches_formula),
       cmocka_unit_test(test_gaussian_within_one_of_opencv),
       cmocka_unit_test(test_median_identical_to_opencv),
       cmocka_unit_test(test_bilateral_within_one_of_opencv),
