@@ -20,13 +20,7 @@ glia_status glia__check_plane(const char *what, const void *src, const void *dst
 }
 
 /* OpenCV's BT.601 fixed-point weights (cvtColor RGB2GRAY), `c` interleaved channels. The
- * x86-64 baseline (SSE2) cannot vectorise the stride-3 loads, AVX2 can: a clone for each,
- * picked at load time (integer arithmetic, so both give the same bytes). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define GLIA__CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define GLIA__CLONES
-#endif
+ * x86-64 baseline (SSE2) cannot vectorise the stride-3 loads, AVX2 can. */
 GLIA__CLONES static void gray_rows(const uint8_t *restrict src, uint8_t *restrict dst, size_t n,
                                    int c) {
   if (c == 3) {

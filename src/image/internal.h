@@ -14,6 +14,16 @@
 #define GLIA__PAR(w, h) if ((size_t)(w) * (size_t)(h) >= ((size_t)1 << 17))
 #define GLIA__PAR_HEAVY(w, h) if ((size_t)(w) * (size_t)(h) >= ((size_t)1 << 12))
 
+/* Two builds of a hot pixel loop, the x86-64 baseline (SSE2) and AVX2, picked when the
+ * program loads (GCC/clang target_clones). AVX2 here brings no FMA, so float loops round
+ * exactly as the baseline does and both clones give the same bytes; the tests run the one
+ * the CPU picks. Off under AddressSanitizer (ifunc resolvers run before it is set up). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define GLIA__CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define GLIA__CLONES
+#endif
+
 /* Largest side glia's image kernels accept (keeps index arithmetic in int). */
 #define GLIA__MAX_SIDE 65536
 
