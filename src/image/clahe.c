@@ -7,6 +7,44 @@
 #include "glia/clahe.h"
 #include "image/internal.h"
 
+/* The histogram of one tile (rows and columns past the image reflected). Four interleaved
+ * counters: MRI slices are mostly black, and one counter hit by every pixel in turn makes
+ * each increment wait for the one before. */
+static void tile_histogram(const uint8_t *src, int width, int height, int x0, int y0, int tw,
+                           int th, long *hist) {
+  uint32_t h4[4][256];
+  memset(h4, 0, sizeof h4);
+  for (int y = y0; y < y0 + th; y++) {
+    const uint8_t *row = src + (size_t)(y < height ? y : glia__reflect101(y, height)) * width;
+    if (x0 + tw <= width) {
+      int x = x0;
+      for (; x + 4 <= x0 + tw; x += 4) {
+        h4[0][row[x]]++;
+        h4[1][row[x + 1]]++;
+        h4[2][row[x + 2]]++;
+        h4[3][row[x + 3]]++;
+      }
+      for (; x < x0 + tw; x++) h4[0][row[x]]++;
+    } else {
+      for (int x = x0; x < x0 + tw; x++) h4[0][row[glia__reflect101(x, width)]]++;
+    }
+  }
+  for (int i = 0; i < 256; i++) hist[i] = (long)h4[0][i] + h4[1][i] + h4[2][i] + h4[3][i];
+}
+
+/* One row of the bilinear blend of the four surrounding tiles' maps. */
+GLIA__CLONES static void interpolate_row(const uint8_t *restrict sr, uint8_t *restrict dr,
+                                         int width, const uint8_t *restrict l1,
+                                         const uint8_t *restrict l2, const int *restrict ix1,
+                                         const float *restrict xa, float ya, float ya1) {
+  for (int x = 0; x < width; x++) {
+    int v = sr[x], a = ix1[2 * x] + v, b = ix1[2 * x + 1] + v;
+    float xa_ = xa[x], xa1 = 1.f - xa_;
+    float res = (l1[a] * xa1 + l1[b] * xa_) * ya1 + (l2[a] * xa1 + l2[b] * xa_) * ya;
+    dr[x] = glia__sat_u8f(res);
+  }
+}
+
 glia_status glia_clahe_u8(const uint8_t *src, uint8_t *dst, int width, int height,
                           const glia_clahe_opts *opts) {
   glia_status s = glia__check_plane("clahe", src, dst, width, height);
@@ -41,15 +79,7 @@ glia_status glia_clahe_u8(const uint8_t *src, uint8_t *dst, int width, int heigh
   for (int t = 0; t < tx * ty; t++) {
     int x0 = (t % tx) * tw, y0 = (t / tx) * th;
     long hist[256];
-    memset(hist, 0, sizeof hist);
-    for (int y = y0; y < y0 + th; y++) {
-      const uint8_t *row = src + (size_t)(y < height ? y : glia__reflect101(y, height)) * width;
-      if (x0 + tw <= width) {
-        for (int x = x0; x < x0 + tw; x++) hist[row[x]]++;
-      } else {
-        for (int x = x0; x < x0 + tw; x++) hist[row[glia__reflect101(x, width)]]++;
-      }
-    }
+    tile_histogram(src, width, height, x0, y0, tw, th, hist);
     if (clip > 0) {
       long clipped = 0;
       for (int i = 0; i < 256; i++)
@@ -74,12 +104,16 @@ glia_status glia_clahe_u8(const uint8_t *src, uint8_t *dst, int width, int heigh
   float inv_tw = 1.0f / tw, inv_th = 1.0f / th;
   int *ix1 = glia_malloc((size_t)width * 2 * sizeof(int));
   float *xa = glia_malloc((size_t)width * sizeof(float));
-  if (!ix1 || !xa) {
+  /* In place: the rows are read from a copy (interpolate_row's pointers do not alias). */
+  uint8_t *copy = src == dst ? glia_malloc((size_t)width * height) : NULL;
+  if (!ix1 || !xa || (src == dst && !copy)) {
     glia_free(lut);
     glia_free(ix1);
     glia_free(xa);
+    glia_free(copy);
     return glia_error(GLIA_ERR_NOMEM, "clahe: out of memory");
   }
+  if (copy) src = memcpy(copy, src, (size_t)width * height);
   for (int x = 0; x < width; x++) {
     float txf = x * inv_tw - 0.5f;
     int t1 = (int)floorf(txf), t2 = t1 + 1;
@@ -97,17 +131,12 @@ glia_status glia_clahe_u8(const uint8_t *src, uint8_t *dst, int width, int heigh
     t1 = t1 < 0 ? 0 : t1;
     t2 = t2 > ty - 1 ? ty - 1 : t2;
     const uint8_t *l1 = lut + (size_t)t1 * tx * 256, *l2 = lut + (size_t)t2 * tx * 256;
-    const uint8_t *sr = src + (size_t)y * width;
-    uint8_t *dr = dst + (size_t)y * width;
-    for (int x = 0; x < width; x++) {
-      int v = sr[x], a = ix1[2 * x] + v, b = ix1[2 * x + 1] + v;
-      float xa_ = xa[x], xa1 = 1.f - xa_;
-      float res = (l1[a] * xa1 + l1[b] * xa_) * ya1 + (l2[a] * xa1 + l2[b] * xa_) * ya;
-      dr[x] = glia__sat_u8f(res);
-    }
+    interpolate_row(src + (size_t)y * width, dst + (size_t)y * width, width, l1, l2, ix1, xa, ya,
+                    ya1);
   }
   glia_free(lut);
   glia_free(ix1);
   glia_free(xa);
+  glia_free(copy);
   return GLIA_OK;
 }
