@@ -18,6 +18,7 @@ typedef struct pp_row {
   char steps[160], outliers[256], error[320];
   glia_crop_result crop;
   int ok;
+  int unplaced;    /* its group commit failed (set by on_commit_fail, maybe on another thread) */
   uint8_t *thumbs; /* before | after, THUMB×THUMB each, for the panels */
 } pp_row;
 
@@ -140,10 +141,12 @@ done:
   glia_image_u8_free(out);
 }
 
-/* An output that its group commit could not put in place: the image counts as failed. */
+/* An output that its group commit could not put in place: the image counts as failed. A
+ * commit may run on another thread while process() still finishes this row, so only
+ * fields process() no longer writes after a successful glia_file_group_write are set. */
 static void on_commit_fail(void *ctx, size_t id, const char *message) {
   pp_row *r = (pp_row *)ctx + id;
-  r->ok = 0;
+  r->unplaced = 1;
   snprintf(r->error, sizeof r->error, "%s", message);
 }
 
@@ -342,6 +345,8 @@ int cmd_preprocess(int argc, char **argv) {
   }
   glia_file_group_commit(group); /* failures are in their rows */
   glia_file_group_free(group);
+  for (size_t i = 0; i < files.n; i++)
+    if (rows[i].unplaced) rows[i].ok = 0;
   size_t bad = img_files_n_bad(&files), total = files.n + bad;
   for (size_t i = 0; i < files.n; i++) {
     if (rows[i].ok && rows[i].crop.empty)
