@@ -196,7 +196,7 @@ static void test_group_commits_itself_when_full(void **state) {
   assert_int_equal(glia_file_group_new(3, NULL, NULL, &g), GLIA_OK);
   char *p[7];
   for (int i = 0; i < 7; i++) {
-    char name[16], text[16];
+    char name[32], text[32];
     snprintf(name, sizeof name, "f%d", i);
     snprintf(text, sizeof text, "text %d", i);
     p[i] = glia_path_join(dir, name);
