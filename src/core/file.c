@@ -306,7 +306,8 @@ static glia_status write_temp(pending *p, const void *data, size_t size) {
     else if (errno != EINTR)
       e = errno;
   }
-  if (!e && (fchmod(p->fd, 0644) != 0 || fstat(p->fd, &st) != 0)) e = errno;
+  if (!e && fchmod(p->fd, 0644) != 0) e = errno ? errno : EIO;
+  if (!e && fstat(p->fd, &st) != 0) e = errno ? errno : EIO;
   if (e) {
     unlink(p->tmp);
     return glia_error(GLIA_ERR_IO, "%s: write failed: %s", p->final, strerror(e));
