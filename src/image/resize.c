@@ -141,13 +141,21 @@ glia_status glia__resize_u8(const uint8_t *src, size_t src_stride, int width, in
                    out_width, out_height);
     goto done;
   }
-#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
-  for (int y = 0; y < out_height; y++)
-    vpass_row(src, src_stride, ty.idx + ty.start[y], ty.w + ty.start[y], ty.count[y], width,
-              mid + (size_t)y * width);
-#pragma omp parallel for schedule(static) GLIA__PAR(width, height)
-  for (int y = 0; y < out_height; y++)
-    hpass_row(mid + (size_t)y * width, &px, out_width, dst + (size_t)y * dst_stride);
+  if (glia__spread(width, height, 17)) {
+#pragma omp parallel for schedule(static)
+    for (int y = 0; y < out_height; y++)
+      vpass_row(src, src_stride, ty.idx + ty.start[y], ty.w + ty.start[y], ty.count[y], width,
+                mid + (size_t)y * width);
+#pragma omp parallel for schedule(static)
+    for (int y = 0; y < out_height; y++)
+      hpass_row(mid + (size_t)y * width, &px, out_width, dst + (size_t)y * dst_stride);
+  } else {
+    for (int y = 0; y < out_height; y++)
+      vpass_row(src, src_stride, ty.idx + ty.start[y], ty.w + ty.start[y], ty.count[y], width,
+                mid + (size_t)y * width);
+    for (int y = 0; y < out_height; y++)
+      hpass_row(mid + (size_t)y * width, &px, out_width, dst + (size_t)y * dst_stride);
+  }
 done:
   taps_free(&tx);
   taps_free(&ty);
