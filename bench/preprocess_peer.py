@@ -3,6 +3,7 @@
 SciPy and NumPy, on the same data (crop) and on the 256x256 crops glia wrote (WORK/crops).
 Usage: preprocess_peer.py DATA WORK [threads=2] [snake_images=4] [entropy_images=20] [pipeline]
 Prints "step images ms_per_image" lines (best of repeats, decoding not timed)."""
+import csv
 import glob
 import os
 import sys
@@ -31,24 +32,49 @@ def best(f, items, reps):
     return t * 1e3 / len(items)
 
 
-def crop_cv(img):
-    """The usual OpenCV crop: gray, Gaussian 5x5, Otsu, largest contour, box + 2 % padding,
-    square pad, resize to 256 (INTER_AREA)."""
-    g = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+def crop_box(g):
+    """The head's box as the usual OpenCV script finds it: Gaussian 5x5, Otsu, largest
+    external contour, box + 2 % padding; None when nothing is found."""
     b = cv2.GaussianBlur(g, (5, 5), 0)
     _, m = cv2.threshold(b, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     cs, _ = cv2.findContours(m, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not cs:
-        return cv2.resize(g, (256, 256), interpolation=cv2.INTER_AREA)
+        return None
     x, y, w, h = cv2.boundingRect(max(cs, key=cv2.contourArea))
     px, py = int(np.ceil(w * 0.02)), int(np.ceil(h * 0.02))
     x0, y0 = max(0, x - px), max(0, y - py)
-    x1, y1 = min(g.shape[1], x + w + px), min(g.shape[0], y + h + py)
+    return x0, y0, min(g.shape[1], x + w + px), min(g.shape[0], y + h + py)
+
+
+def square(g, box):
+    """The box, padded to a square with black, resized to 256 (INTER_AREA)."""
+    if box is None:
+        return cv2.resize(g, (256, 256), interpolation=cv2.INTER_AREA)
+    x0, y0, x1, y1 = box
     c = g[y0:y1, x0:x1]
     s = max(c.shape)
     t, l = (s - c.shape[0]) // 2, (s - c.shape[1]) // 2
     c = cv2.copyMakeBorder(c, t, s - c.shape[0] - t, l, s - c.shape[1] - l, cv2.BORDER_CONSTANT, 0)
     return cv2.resize(c, (256, 256), interpolation=cv2.INTER_AREA)
+
+
+def crop_cv(img):
+    """The usual OpenCV crop: gray, Gaussian 5x5, Otsu, largest contour, box + 2 % padding,
+    square pad, resize to 256 (INTER_AREA)."""
+    g = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    return square(g, crop_box(g))
+
+
+def read_gray(f):
+    """The file's gray pixels as glia takes them: RGB(A) -> gray with cvtColor's BT.601
+    weights, a gray file as it is (IMREAD_COLOR would expand it to BGR and back: the same
+    pixels for more work; checked equal on the Kaggle set)."""
+    img = cv2.imread(f, cv2.IMREAD_UNCHANGED)
+    if img is None or img.dtype != np.uint8:
+        img = cv2.imread(f, cv2.IMREAD_COLOR)
+    if img is None or img.ndim == 2:
+        return img
+    return cv2.cvtColor(img, cv2.COLOR_BGRA2GRAY if img.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
 
 
 def musica(img, levels=6, p=0.7, a=1.0, c=0.02):
@@ -79,18 +105,29 @@ def watershed(img):
 
 
 def pipeline(out):
-    """What `glia preprocess DATA -o OUT --enhance clahe` does, as an OpenCV script: decode,
-    gray, crop, square, resize 256, CLAHE, write PNG keeping the class folders."""
+    """What `glia preprocess DATA -o OUT --enhance clahe --panels 0` does, as an OpenCV
+    script: decode, gray, crop, square, resize 256, CLAHE, write PNG keeping the class
+    folders, and a CSV row per image (file, steps, crop box). Not done here, and done by
+    glia: each output written to a temporary file, made durable and renamed into place."""
     clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
     t0 = time.perf_counter()
-    k = 0
+    rows = []
     for f in sorted(glob.glob(os.path.join(DATA, "*", "*"))):
-        img = cv2.imread(f, cv2.IMREAD_COLOR)
-        c = clahe.apply(crop_cv(img))
+        if os.path.splitext(f)[1].lower() not in (".jpg", ".jpeg", ".png", ".tif", ".tiff"):
+            continue
+        g = read_gray(f)
+        box = crop_box(g)
+        c = clahe.apply(square(g, box))
         d = os.path.join(out, os.path.basename(os.path.dirname(f)))
         os.makedirs(d, exist_ok=True)
         cv2.imwrite(os.path.join(d, os.path.splitext(os.path.basename(f))[0] + ".png"), c)
-        k += 1
+        rows.append((os.path.relpath(f, DATA), "crop+resize256+clahe",
+                     ",".join(map(str, box)) if box else ""))
+    with open(os.path.join(out, "preprocess.csv"), "w", newline="") as fp:
+        w = csv.writer(fp)
+        w.writerow(("file", "steps", "crop_box"))
+        w.writerows(rows)
+    k = len(rows)
     print("pipeline %d %.4f" % (k, (time.perf_counter() - t0) * 1e3 / k))
 
 

@@ -36,3 +36,4 @@ awk 'NR==FNR { g[$1] = $3; n[$1] = $2; next }
        if (key in g) printf "%-14s %7d %12.3f %12.3f %7.1fx\n", peer, $2, g[key], $3, $3 / g[key] }' \
   "$WORK/glia_best.txt" "$WORK/peer_best.txt" | sort
 grep cleanup "$WORK/glia_best.txt" | awk '{printf "%-14s %7d %12.3f %12s %8s\n", $1, $2, $3, "-", "-"}'
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -100,6 +100,11 @@ GLIA_API glia_status glia_png_write_u8(const char *path, const uint8_t *pixels, 
 GLIA_API glia_status glia_image_save_png(const char *path, const glia_image *img);
 GLIA_API glia_status glia_image_u8_save_png(const char *path, const glia_image_u8 *img);
 
+/* Encodes an 8-bit PNG (gray, RGB or RGBA by the number of channels) in memory, the bytes
+ * glia_png_write_u8 writes: *data (caller frees with glia_free) holds *size bytes. */
+GLIA_API glia_status glia_png_encode_u8(const uint8_t *pixels, int width, int height, int channels,
+                                        unsigned char **data, size_t *size);
+
 /* Writes a binary mask (nonzero → 255) as an 8-bit gray PNG. */
 GLIA_API glia_status glia_mask_save_png(const char *path, const uint8_t *mask, int width,
                                         int height);

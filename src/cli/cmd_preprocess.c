@@ -18,6 +18,7 @@ typedef struct pp_row {
   char steps[160], outliers[256], error[320];
   glia_crop_result crop;
   int ok;
+  int unplaced;    /* its group commit failed (set by on_commit_fail, maybe on another thread) */
   uint8_t *thumbs; /* before | after, THUMB×THUMB each, for the panels */
 } pp_row;
 
@@ -53,11 +54,12 @@ static void thumb(const uint8_t *g, int w, int h, uint8_t *dst) {
   glia_image_u8_free(sq);
 }
 
-static void process(const char *path, const char *rel, const pp_opts *o, pp_row *r,
-                    int want_thumb) {
+static void process(const char *path, const char *rel, const pp_opts *o, pp_row *r, int want_thumb,
+                    glia_file_group *group, size_t id) {
   glia_image_u8 *img = NULL, *gray = NULL, *out = NULL;
   char *dst = NULL;
-  size_t len = 0;
+  unsigned char *png = NULL;
+  size_t len = 0, png_size = 0;
   if (glia_image_load_u8(path, NULL, &img, NULL)) goto fail;
   if (want_thumb && (r->thumbs = calloc(2 * THUMB * THUMB, 1))) {
     if (glia_image_u8_to_gray(img, &gray)) goto fail;
@@ -122,16 +124,30 @@ static void process(const char *path, const char *rel, const pp_opts *o, pp_row 
     glia_error(GLIA_ERR_IO, "cannot create the output folder");
     goto fail;
   }
-  if (glia_image_u8_save_png(dst, out)) goto fail;
+  /* Made durable with the rest of its group (glia_file_group_commit); a failure there is
+   * recorded in this row by on_commit_fail. */
+  if (glia_png_encode_u8(out->data, out->width, out->height, out->channels, &png, &png_size) ||
+      glia_file_group_write(group, dst, png, png_size, id))
+    goto fail;
   r->ok = 1;
   goto done;
 fail:
   snprintf(r->error, sizeof r->error, "%s", glia_last_error());
 done:
+  glia_free(png);
   free(dst);
   glia_image_u8_free(img);
   glia_image_u8_free(gray);
   glia_image_u8_free(out);
+}
+
+/* An output that its group commit could not put in place: the image counts as failed. A
+ * commit may run on another thread while process() still finishes this row, so only
+ * fields process() no longer writes after a successful glia_file_group_write are set. */
+static void on_commit_fail(void *ctx, size_t id, const char *message) {
+  pp_row *r = (pp_row *)ctx + id;
+  r->unplaced = 1;
+  snprintf(r->error, sizeof r->error, "%s", message);
 }
 
 /* Writes a CSV field, quoted when it holds a comma, quote or newline. */
@@ -310,14 +326,27 @@ int cmd_preprocess(int argc, char **argv) {
     img_files_free(&files);
     return CLI_FAILED;
   }
+  glia_file_group *group = NULL;
+  if (glia_file_group_new(0, on_commit_fail, rows, &group)) {
+    fprintf(stderr, "glia preprocess: %s\n", glia_last_error());
+    free(rows);
+    img_files_free(&files);
+    return CLI_FAILED;
+  }
   size_t done = 0;
-  /* One image per thread; the kernels inside run on that thread (no nested regions). */
+  /* One image per thread; the kernels inside run on that thread (no nested regions). The
+   * PNGs are made durable a group at a time (one syncfs for many files instead of an fsync
+   * each), before the CSV says they are there. */
 #pragma omp parallel for schedule(dynamic)
   for (size_t i = 0; i < files.n; i++) {
-    process(files.path[i], files.out[i], &o, &rows[i], i < (size_t)o.panels);
+    process(files.path[i], files.out[i], &o, &rows[i], i < (size_t)o.panels, group, i);
 #pragma omp critical
     cli_progress(&c, "preprocess", ++done, files.n);
   }
+  glia_file_group_commit(group); /* failures are in their rows */
+  glia_file_group_free(group);
+  for (size_t i = 0; i < files.n; i++)
+    if (rows[i].unplaced) rows[i].ok = 0;
   size_t bad = img_files_n_bad(&files), total = files.n + bad;
   for (size_t i = 0; i < files.n; i++) {
     if (rows[i].ok && rows[i].crop.empty)

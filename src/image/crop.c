@@ -37,8 +37,20 @@ static glia_status head_from_mask(work *k, glia_component *box, int64_t *area) {
   glia_strel d1 = {GLIA_STREL_DISK, 1}, d2 = {GLIA_STREL_DISK, 2};
   glia_status s = glia_morph_u8(k->mask, k->mask, k->w, k->h, GLIA_MORPH_OPEN, d1);
   if (!s) s = glia_morph_u8(k->mask, k->mask, k->w, k->h, GLIA_MORPH_CLOSE, d2);
-  if (!s) s = glia_largest_component(k->mask, k->w, k->h, area, box);
-  return s;
+  glia_component *c = NULL;
+  int32_t count = 0;
+  if (!s) s = glia_label(k->mask, k->w, k->h, 8, k->lab, &c, &count);
+  if (s) return s;
+  /* The largest component (ties to the lower label, as glia_largest_component); the mask
+   * itself is not needed any more. */
+  int32_t best = 0;
+  for (int32_t i = 0; i < count; i++)
+    if (!best || c[i].area > c[best - 1].area) best = i + 1;
+  *area = best ? c[best - 1].area : 0;
+  memset(box, 0, sizeof *box);
+  if (best) *box = c[best - 1];
+  glia_free(c);
+  return GLIA_OK;
 }
 
 static glia_status hard_mask(work *k, const uint8_t *gray, const glia_crop_opts *o, int *t) {
@@ -74,21 +86,33 @@ static glia_status head_kept(work *k, int t, const glia_crop_result *r, double *
   int32_t count = 0;
   glia_status s = glia_label(k->tmp, k->w, k->h, 8, k->lab, &c, &count);
   if (s) return s;
+  /* From the components' statistics: the estimate's pixels are those of the big components
+   * and its box the union of theirs; the pixels inside r are counted only for a component
+   * whose box crosses r's edge (one inside r counts whole, one outside not at all). */
   long in = 0, all = 0;
   memset(ex, 0, sizeof *ex);
   ex->x0 = k->w;
   ex->y0 = k->h;
-  for (int y = 0; y < k->h; y++)
-    for (int x = 0; x < k->w; x++) {
-      int32_t l = k->lab[(size_t)y * k->w + x];
-      if (!l || c[l - 1].area * 200 < (int64_t)k->n) continue;
-      all++;
-      in += x >= r->x0 && x < r->x1 && y >= r->y0 && y < r->y1;
-      if (x < ex->x0) ex->x0 = x;
-      if (y < ex->y0) ex->y0 = y;
-      if (x + 1 > ex->x1) ex->x1 = x + 1;
-      if (y + 1 > ex->y1) ex->y1 = y + 1;
+  for (int32_t i = 0; i < count; i++) {
+    const glia_component *ci = &c[i];
+    if (ci->area * 200 < (int64_t)k->n) continue;
+    all += (long)ci->area;
+    ex->x0 = ci->x0 < ex->x0 ? ci->x0 : ex->x0;
+    ex->y0 = ci->y0 < ex->y0 ? ci->y0 : ex->y0;
+    ex->x1 = ci->x1 > ex->x1 ? ci->x1 : ex->x1;
+    ex->y1 = ci->y1 > ex->y1 ? ci->y1 : ex->y1;
+    int x0 = ci->x0 > r->x0 ? ci->x0 : r->x0, x1 = ci->x1 < r->x1 ? ci->x1 : r->x1;
+    int y0 = ci->y0 > r->y0 ? ci->y0 : r->y0, y1 = ci->y1 < r->y1 ? ci->y1 : r->y1;
+    if (x0 >= x1 || y0 >= y1) continue; /* disjoint */
+    if (x0 == ci->x0 && x1 == ci->x1 && y0 == ci->y0 && y1 == ci->y1) {
+      in += (long)ci->area; /* inside */
+      continue;
     }
+    for (int y = y0; y < y1; y++) {
+      const int32_t *l = k->lab + (size_t)y * k->w;
+      for (int x = x0; x < x1; x++) in += l[x] == ci->label;
+    }
+  }
   glia_free(c);
   *pct = all ? 100.0 * in / all : 100.0;
   if (!all) ex->x0 = ex->y0 = 0;

@@ -143,11 +143,63 @@ static void test_same_stem_inputs_get_distinct_outputs(void **state) {
   free(d);
 }
 
+/* Counts "*.tmp-*" files under a folder tree. */
+static int temp_files_under(const char *dir) {
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "find '%s' -name '*.tmp-*' | grep -q .", dir);
+  return system(cmd) == 0;
+}
+
+/* An output that cannot be put in place (a folder holds its name) fails alone, after the
+ * group commit: listed in the CSV with the reason, exit 1, the folder and what it holds
+ * untouched, the other outputs written, no temporary file left (issue 3: atomic outputs,
+ * nothing the user had lost). */
+static void test_output_that_cannot_be_placed_is_listed(void **state) {
+  (void)state;
+  char *d = tu_mkdtemp(), path[1024], args[2048];
+  snprintf(path, sizeof path, "%s/in/yes", d);
+  assert_int_equal(glia_mkdirs(path), GLIA_OK);
+  const char *names[] = {"a", "b", "c"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/in/yes/%s.png", d, names[i]);
+    write_phantom(path, 1);
+  }
+  snprintf(path, sizeof path, "%s/out/yes/b.png", d); /* a folder where b's output goes */
+  assert_int_equal(glia_mkdirs(path), GLIA_OK);
+  snprintf(path, sizeof path, "%s/out/yes/b.png/keep.txt", d);
+  tu_write_file(path, "keep", 4);
+  snprintf(args, sizeof args, "%s/in -o %s/out --size 32 --panels 0 --threads 2 --quiet", d, d);
+  assert_int_equal(run(args), 1);
+  char out[1024];
+  snprintf(out, sizeof out, "%s/out", d);
+  assert_true(exists(out, "yes/a.png"));
+  assert_true(exists(out, "yes/c.png"));
+  assert_true(exists(out, "yes/b.png/keep.txt"));
+  assert_false(temp_files_under(out));
+  char *csv = glia_path_join(out, "preprocess.csv");
+  size_t n;
+  char *text = (char *)tu_read_file(csv, &n);
+  text = realloc(text, n + 1);
+  text[n] = 0;
+  char *row = strstr(text, "\nyes/b.png,");
+  assert_non_null(row);
+  char *end = strchr(row + 1, '\n');
+  assert_non_null(end);
+  *end = 0;
+  assert_non_null(strstr(row, "rename failed"));
+  assert_non_null(strstr(text, "\nyes/a.png,crop+resize32,"));
+  free(text);
+  free(csv);
+  tu_rmtree(d);
+  free(d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_preprocess_folder_keeps_layout_and_lists_bad_files),
       cmocka_unit_test(test_preprocess_usage_errors),
       cmocka_unit_test(test_same_stem_inputs_get_distinct_outputs),
+      cmocka_unit_test(test_output_that_cannot_be_placed_is_listed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,6 +83,70 @@ static void test_hard_and_soft_crops_hold_the_head(void **state) {
   glia_image_u8_free(img);
 }
 
+/* head_kept_pct against the plain count (every pixel of the big components of blur > t/2,
+ * inside the box or not): a picture whose estimate has a component crossing the box (a dim
+ * tail on the head), one inside it, one outside and one too small to count. */
+static void test_head_kept_matches_plain_count(void **state) {
+  (void)state;
+  const int w = 160, h = 120;
+  glia_image_u8 *img = phantom(0), *big = glia_image_u8_new(w, h, 1);
+  for (int y = 0; y < 100; y++) memcpy(big->data + (size_t)y * w, img->data + (size_t)y * 120, 120);
+  for (int y = 45; y < 56; y++)
+    for (int x = 100; x < 150; x++) big->data[(size_t)y * w + x] = 40; /* tail, crossing */
+  for (int y = 104; y < 116; y++)
+    for (int x = 10; x < 40; x++) big->data[(size_t)y * w + x] = 40; /* outside the box */
+  for (int y = 36; y < 64; y++)
+    for (int x = 44; x < 76; x++) big->data[(size_t)y * w + x] = 0; /* a hole, and in it */
+  for (int y = 42; y < 58; y++)
+    for (int x = 50; x < 70; x++) big->data[(size_t)y * w + x] = 40; /* an island inside */
+  big->data[(size_t)110 * w + 120] = 255;                            /* a speck: too small */
+  glia_crop_opts o = GLIA_CROP_DEFAULTS;
+  o.method = GLIA_CROP_HARD;
+  o.analysis_px = 0;
+  o.min_kept_pct = 0; /* no widening: the share of the box as found */
+  glia_crop_result r;
+  assert_int_equal(glia_crop_find(big->data, w, h, &o, &r), GLIA_OK);
+  uint8_t *blur = malloc((size_t)w * h), *m = malloc((size_t)w * h);
+  int32_t *lab = malloc((size_t)w * h * sizeof(int32_t)), count = 0;
+  glia_component *c = NULL;
+  assert_int_equal(glia_gaussian_blur_u8(big->data, blur, w, h, 5, 0), GLIA_OK);
+  assert_int_equal(glia_otsu_u8(blur, (size_t)w * h), r.threshold);
+  for (int i = 0; i < w * h; i++) m[i] = blur[i] > r.threshold / 2;
+  assert_int_equal(glia_label(m, w, h, 8, lab, &c, &count), GLIA_OK);
+  long in = 0, all = 0;
+  int *seen = calloc((size_t)count + 1, sizeof(int)); /* bit 1: inside the box, bit 2: out */
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      int32_t l = lab[(size_t)y * w + x];
+      if (!l) continue;
+      int inside = x >= r.x0 && x < r.x1 && y >= r.y0 && y < r.y1;
+      seen[l] |= inside ? 1 : 2;
+      if (c[l - 1].area * 200 < (int64_t)w * h) continue;
+      all++;
+      in += inside;
+    }
+  int crossing = 0, within = 0, outside = 0, small = 0;
+  for (int32_t l = 1; l <= count; l++) {
+    if (c[l - 1].area * 200 < (int64_t)w * h) {
+      small++;
+      continue;
+    }
+    crossing += seen[l] == 3;
+    within += seen[l] == 1;
+    outside += seen[l] == 2;
+  }
+  free(seen);
+  /* Every case of the statistics' shortcut: crossing, inside, outside, too small. */
+  assert_true(crossing >= 1 && within >= 1 && outside >= 1 && small >= 1);
+  assert_true(r.head_kept_pct == 100.0 * in / all);
+  glia_free(c);
+  free(blur);
+  free(m);
+  free(lab);
+  glia_image_u8_free(img);
+  glia_image_u8_free(big);
+}
+
 static void test_all_black_image_gives_empty_crop_not_error(void **state) {
   (void)state;
   uint8_t black[64 * 64] = {0};
@@ -260,6 +324,7 @@ int main(void) {
       cmocka_unit_test(test_hard_and_soft_crops_hold_the_head),
       cmocka_unit_test(test_all_black_image_gives_empty_crop_not_error),
       cmocka_unit_test(test_crop_square_pads_and_resizes),
+      cmocka_unit_test(test_head_kept_matches_plain_count),
       cmocka_unit_test(test_crop_keeps_whole_head_on_every_kaggle_image),
       cmocka_unit_test(test_cleanup_blackens_white_backgrounds_and_frames_of_kaggle),
   };

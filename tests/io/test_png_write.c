@@ -313,6 +313,50 @@ static void test_failed_write_keeps_old_file_and_leaves_no_temp(void **state) {
   free(dir);
 }
 
+/* The bytes cv2.imwrite writes with its defaults (tests/fixtures/io/gen_png_write.py): glia
+ * writes the same pixels into the same file, so its PNG settings (Sub filter, zlib level 1,
+ * Z_RLE) are those of the OpenCV script glia preprocess is compared with. */
+static void test_png_bytes_equal_cv2_imwrite(void **state) {
+  (void)state;
+  static const char *const names[] = {"cv_gray8", "cv_rgb8", "cv_rgba8", "cv_gray16"};
+  char *dir = tu_mkdtemp();
+  for (int f = 0; f < 4; f++) {
+    char rel[96], name[32];
+    snprintf(rel, sizeof rel, "tests/fixtures/io/%s.png", names[f]);
+    snprintf(name, sizeof name, "%s.png", names[f]);
+    char *src = tu_src(rel), *dst = glia_path_join(dir, name);
+    png_read r;
+    read_png_independently(src, &r);
+    size_t n = (size_t)r.width * r.height * (size_t)r.channels;
+    if (r.depth == 8) {
+      uint8_t *px = malloc(n);
+      assert_non_null(px);
+      for (size_t i = 0; i < n; i++) px[i] = (uint8_t)r.samples[i];
+      assert_int_equal(glia_png_write_u8(dst, px, (int)r.width, (int)r.height, r.channels),
+                       GLIA_OK);
+      free(px);
+    } else {
+      assert_int_equal(r.channels, 1);
+      int32_t *labels = malloc(n * sizeof *labels);
+      assert_non_null(labels);
+      for (size_t i = 0; i < n; i++) labels[i] = r.samples[i];
+      assert_int_equal(glia_labels_save_png(dst, labels, (int)r.width, (int)r.height), GLIA_OK);
+      free(labels);
+    }
+    size_t na, nb;
+    unsigned char *a = tu_read_file(src, &na), *b = tu_read_file(dst, &nb);
+    if (na != nb || memcmp(a, b, na))
+      fail_msg("%s: glia wrote %zu bytes, cv2.imwrite %zu, not the same", names[f], nb, na);
+    glia_free(a);
+    glia_free(b);
+    free(r.samples);
+    free(src);
+    glia_free(dst);
+  }
+  tu_rmtree(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_png_write_u8_round_trips_gray_rgb_rgba),
@@ -322,6 +366,7 @@ int main(void) {
       cmocka_unit_test(test_labels_save_8_bit_when_they_fit_else_16_bit),
       cmocka_unit_test(test_write_into_missing_folder_fails_naming_the_path),
       cmocka_unit_test(test_failed_write_keeps_old_file_and_leaves_no_temp),
+      cmocka_unit_test(test_png_bytes_equal_cv2_imwrite),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
