@@ -276,14 +276,72 @@ __attribute__((target("avx2,fma"))) static void gain_avx2(float *l, int n,
   gain_row(l, n, g);
 }
 static const musica_isa isa_avx2 = {down_avx2, up_avx2, decompose_avx2, recon_avx2, gain_avx2};
+
+/* AVX-512 (F, VL, BW, DQ): 16 lanes, asked for explicitly since compilers otherwise keep
+ * 256-bit vectors on some tunings. */
+#if defined(__clang__)
+#define AVX512                                                                                     \
+  __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"), min_vector_width(512)))
+#else
+#define AVX512                                                                                     \
+  __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,prefer-vector-width=512")))
+#endif
+AVX512 static void down_avx512(const float *src, int w, int h, float *dst, int y0, int y1,
+                               float *v) {
+  down_range(src, w, h, dst, y0, y1, v);
+}
+AVX512 static void up_avx512(const float *s, int wl, int hl, float *dst, int W, int y0, int y1,
+                             float *v) {
+  up_range(s, wl, hl, dst, W, y0, y1, v);
+}
+AVX512 static float decompose_avx512(float *g, int w, const float *s, int wl, int hl, int y0,
+                                     int y1, float *v) {
+  return decompose_range(g, w, s, wl, hl, y0, y1, v);
+}
+AVX512 static void recon_avx512(float *g, int w, const float *s, int wl, int hl, int y0, int y1,
+                                float *v, const glia__musica_gain *gn, int last, float black,
+                                uint8_t *out8) {
+  recon_range(g, w, s, wl, hl, y0, y1, v, gn, last, black, out8);
+}
+AVX512 static void gain_avx512(float *l, int n, const glia__musica_gain *g) { gain_row(l, n, g); }
+static const musica_isa isa_avx512 = {down_avx512, up_avx512, decompose_avx512, recon_avx512,
+                                      gain_avx512};
 #endif
 
-static const musica_isa *select_isa(void) {
-  const char *ref = getenv("GLIA_REFERENCE");
-  if (ref && !strcmp(ref, "1")) return &isa_plain;
+/* Which version runs: GLIA__MUSICA_AUTO, or one forced by glia__musica_use_isa (tests). */
+static int isa_forced = GLIA__MUSICA_AUTO;
+
+static int isa_available(int isa) {
+  if (isa == GLIA__MUSICA_PLAIN) return 1;
 #ifdef GLIA_MUSICA_AVX2
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &isa_avx2;
+  int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (isa == GLIA__MUSICA_AVX2) return avx2;
+  if (isa == GLIA__MUSICA_AVX512)
+    return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+#endif
+  return 0;
+}
+
+int glia__musica_use_isa(int isa) {
+  if (isa != GLIA__MUSICA_AUTO && !isa_available(isa)) return 0;
+  isa_forced = isa;
+  return 1;
+}
+
+static const musica_isa *select_isa(void) {
+  int isa = isa_forced;
+  if (isa == GLIA__MUSICA_AUTO) {
+    const char *ref = getenv("GLIA_REFERENCE");
+    if (ref && !strcmp(ref, "1")) return &isa_plain;
+    isa = isa_available(GLIA__MUSICA_AVX512)
+              ? GLIA__MUSICA_AVX512
+              : (isa_available(GLIA__MUSICA_AVX2) ? GLIA__MUSICA_AVX2 : GLIA__MUSICA_PLAIN);
+  }
+#ifdef GLIA_MUSICA_AVX2
+  if (isa == GLIA__MUSICA_AVX512) return &isa_avx512;
+  if (isa == GLIA__MUSICA_AVX2) return &isa_avx2;
 #endif
   return &isa_plain;
 }
