@@ -98,6 +98,23 @@ static void test_musica_matches_numpy_oracle(void **state) {
   glia__musica_use_isa(GLIA__MUSICA_AUTO);
 }
 
+/* A plane of at least 2^17 pixels runs its finest passes in row bands, one per thread (in
+ * OpenMP builds): without amplification the result is still the input, band edges included. */
+static void test_musica_large_plane_in_bands(void **state) {
+  (void)state;
+  enum { w = 521, h = 263, n = w * h };
+  float *in = glia_malloc(n * sizeof(float)), *out = glia_malloc(n * sizeof(float));
+  assert_non_null(in);
+  assert_non_null(out);
+  for (int i = 0; i < n; i++) in[i] = (float)((i * 2654435761u) % 1000) / 1000.f;
+  glia_musica_opts o = GLIA_MUSICA_DEFAULTS;
+  o.amplify = 0;
+  assert_int_equal(glia_musica_f32(in, out, w, h, &o), GLIA_OK);
+  assert_true(fx_maxdiff_f32(in, out, n) < 1e-5);
+  glia_free(in);
+  glia_free(out);
+}
+
 /* The AVX2 and AVX-512 versions against the plain one (GLIA_REFERENCE=1's) on odd widths,
  * where the vector loops leave remainders: pyramids, MUSICA on floats and on bytes. Fused
  * multiply-adds and summation order move floats by rounding only; a byte by at most 1. */
@@ -186,6 +203,7 @@ int main(void) {
       cmocka_unit_test(test_musica_matches_numpy_oracle),
       cmocka_unit_test(test_musica_fast_gain_matches_pow),
       cmocka_unit_test(test_musica_versions_agree),
+      cmocka_unit_test(test_musica_large_plane_in_bands),
       cmocka_unit_test(test_musica_handles_tiny_images_and_rejects_bad_power),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
