@@ -221,6 +221,11 @@ KERNEL void recon_range(float *g, int w, const float *s, int wl, int hl, int y0,
   }
 }
 
+/* Bytes to floats in [0, 1]. */
+KERNEL void from_u8_row(const uint8_t *restrict s, size_t n, float *restrict f) {
+  for (size_t i = 0; i < n; i++) f[i] = s[i] * (1.f / 255);
+}
+
 /* ---- instruction-set versions ------------------------------------------------------------ */
 
 typedef struct musica_isa {
@@ -230,6 +235,7 @@ typedef struct musica_isa {
   void (*recon)(float *g, int w, const float *s, int wl, int hl, int y0, int y1, float *v,
                 const glia__musica_gain *gn, int last, float black, uint8_t *out8);
   void (*gain)(float *l, int n, const glia__musica_gain *g);
+  void (*from_u8)(const uint8_t *s, size_t n, float *f);
 } musica_isa;
 
 /* The same kernels compiled for each instruction set. */
@@ -248,8 +254,9 @@ static void recon_plain(float *g, int w, const float *s, int wl, int hl, int y0,
   recon_range(g, w, s, wl, hl, y0, y1, v, gn, last, black, out8);
 }
 static void gain_plain(float *l, int n, const glia__musica_gain *g) { gain_row(l, n, g); }
-static const musica_isa isa_plain = {down_plain, up_plain, decompose_plain, recon_plain,
-                                     gain_plain};
+static void from_u8_plain(const uint8_t *s, size_t n, float *f) { from_u8_row(s, n, f); }
+static const musica_isa isa_plain = {down_plain,  up_plain,   decompose_plain,
+                                     recon_plain, gain_plain, from_u8_plain};
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define GLIA_MUSICA_AVX2 1
@@ -275,7 +282,11 @@ __attribute__((target("avx2,fma"))) static void gain_avx2(float *l, int n,
                                                           const glia__musica_gain *g) {
   gain_row(l, n, g);
 }
-static const musica_isa isa_avx2 = {down_avx2, up_avx2, decompose_avx2, recon_avx2, gain_avx2};
+__attribute__((target("avx2,fma"))) static void from_u8_avx2(const uint8_t *s, size_t n, float *f) {
+  from_u8_row(s, n, f);
+}
+static const musica_isa isa_avx2 = {down_avx2,  up_avx2,   decompose_avx2,
+                                    recon_avx2, gain_avx2, from_u8_avx2};
 
 /* AVX-512 (F, VL, BW, DQ): 16 lanes, asked for explicitly since compilers otherwise keep
  * 256-bit vectors on some tunings. */
@@ -304,8 +315,9 @@ AVX512 static void recon_avx512(float *g, int w, const float *s, int wl, int hl,
   recon_range(g, w, s, wl, hl, y0, y1, v, gn, last, black, out8);
 }
 AVX512 static void gain_avx512(float *l, int n, const glia__musica_gain *g) { gain_row(l, n, g); }
-static const musica_isa isa_avx512 = {down_avx512, up_avx512, decompose_avx512, recon_avx512,
-                                      gain_avx512};
+AVX512 static void from_u8_avx512(const uint8_t *s, size_t n, float *f) { from_u8_row(s, n, f); }
+static const musica_isa isa_avx512 = {down_avx512,  up_avx512,   decompose_avx512,
+                                      recon_avx512, gain_avx512, from_u8_avx512};
 #endif
 
 /* Which version runs: GLIA__MUSICA_AUTO, or one forced by glia__musica_use_isa (tests). */
@@ -533,7 +545,7 @@ glia_status glia_musica_u8(const uint8_t *src, uint8_t *dst, int width, int heig
   size_t n = (size_t)width * height;
   float *f = glia_malloc(n * sizeof(float));
   if (!f) return glia_error(GLIA_ERR_NOMEM, "musica: out of memory");
-  for (size_t i = 0; i < n; i++) f[i] = src[i] * (1.f / 255);
+  select_isa()->from_u8(src, n, f);
   s = musica(f, dst, width, height, &o);
   glia_free(f);
   return s;
