@@ -6,8 +6,9 @@
  * contiguous, then the horizontal taps), the expansion is fused with the subtraction
  * (decomposition) and with the gain and addition (reconstruction), the gain's power law is
  * a polynomial exp2/log2 that vectorises, and runs of coefficients below the linear joint
- * skip it. The row kernels are compiled twice, plain (SSE2 on x86-64) and for AVX2, and
- * chosen at run time; GLIA_REFERENCE=1 keeps the plain ones. */
+ * skip it. The row kernels are compiled three times, plain (SSE2 on x86-64), for AVX2 and
+ * for AVX-512, and the widest the CPU has is chosen at run time; GLIA_REFERENCE=1 keeps the
+ * plain ones. Planes under 2^17 pixels run in the calling thread without an OpenMP region. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
