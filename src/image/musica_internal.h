@@ -17,4 +17,10 @@ void glia__musica_gain_init(glia__musica_gain *g, double max_abs, double power, 
  * power law by a polynomial exp2/log2, relative error under 1e-6, 3e-7 measured). */
 void glia__musica_gain_row(float *l, int n, const glia__musica_gain *g);
 
+/* The versions of MUSICA's kernels. glia__musica_use_isa forces one (GLIA__MUSICA_AUTO: back to
+ * the run-time choice, the widest this CPU has, or plain with GLIA_REFERENCE=1) for all later
+ * calls, not thread-safe, for tests; returns 0, changing nothing, when this CPU lacks it. */
+enum { GLIA__MUSICA_AUTO = -1, GLIA__MUSICA_PLAIN, GLIA__MUSICA_AVX2, GLIA__MUSICA_AVX512 };
+int glia__musica_use_isa(int isa);
+
 #endif
