@@ -3,6 +3,7 @@
  * their own (blocked) layouts; plain NCHW/OIHW tensors are reordered in and out around each call,
  * as PyTorch does. A shape that oneDNN refuses falls back to the reference kernels. */
 #include <dnnl.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "nn/fast_dnnl.h"
@@ -160,6 +161,7 @@ static void conv_key(const glia__args *a, int deconv, int64_t *key) {
   for (int d = 0; d < 4; d++) key[5 + d] = a->shape[1][d];
   key[9] = a->n_in > 2 && a->ndim[2] >= 0;
   for (int d = 0; d < 9; d++) key[10 + d] = a->i[d];
+  key[19] = a->blocked;
 }
 
 /* Geometry in oneDNN's terms for conv2d (i = stride, pad, dilation, groups; weight
@@ -235,8 +237,11 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int de
   if (g.pr[0] < 0 || g.pr[1] < 0) return;
   const int G1 = g.G == 1;
   dnnl_dims_t wei4 = {g.wei[1], g.wei[2], g.wei[3], g.wei[4]};
-  dnnl_memory_desc_init_by_tag(&e->src, 4, g.src, dnnl_f32, dnnl_nchw);
-  dnnl_memory_desc_init_by_tag(&e->dst, 4, g.dst, dnnl_f32, dnnl_nchw);
+  const unsigned blk = (unsigned)e->key[19]; /* glia__args.blocked */
+  dnnl_memory_desc_init_by_tag(&e->src, 4, g.src, dnnl_f32,
+                               blk & GLIA__BLK_IN(0) ? dnnl_nChw16c : dnnl_nchw);
+  dnnl_memory_desc_init_by_tag(&e->dst, 4, g.dst, dnnl_f32,
+                               blk & GLIA__BLK_OUT ? dnnl_nChw16c : dnnl_nchw);
   dnnl_memory_desc_init_by_tag(&e->wei, G1 ? 4 : 5, G1 ? wei4 : g.wei, dnnl_f32,
                                deconv ? (G1 ? dnnl_iohw : dnnl_giohw)
                                       : (G1 ? dnnl_oihw : dnnl_goihw));
@@ -254,6 +259,10 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int de
             fo[4] = {0, 0, 1, 0};
   const dnnl_memory_desc_t *fm[4] = {&e->src, &e->wei, &e->dst, &e->bia};
   if (!prim_setup(d->engine, &e->fwd, nb, fa, fm, fo)) return;
+  if (blk) { /* blocked tensors are made only where nothing is recorded: no backward */
+    e->unsupported = 0;
+    return;
+  }
   if (make_desc(deconv, 1, &cd, e, &g) != dnnl_success ||
       dnnl_primitive_desc_create(&e->bwd_d.pd, &cd, NULL, d->engine, e->fwd.pd) != dnnl_success)
     return;
@@ -343,12 +352,37 @@ static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *p
   return st;
 }
 
+/* The reference convolution on plain copies of blocked input or output (a shape oneDNN
+ * refuses). */
+static glia_status blocked_fallback(glia_nn *nn, const glia__args *a, const float *const *x,
+                                    float *y, float *aux) {
+  const int64_t *in = a->shape[0], *o = a->out_shape;
+  glia__arena_mark mark = glia__arena_get_mark(nn);
+  float *xp = (float *)(uintptr_t)x[0], *yp = y;
+  if (a->blocked & GLIA__BLK_IN(0)) {
+    xp = glia__arena_alloc_raw(nn, (size_t)glia__in_numel(a, 0) * sizeof(float));
+    if (xp) glia__to_plain(x[0], xp, in[0], in[1], in[2] * in[3]);
+  }
+  if (a->blocked & GLIA__BLK_OUT)
+    yp = glia__arena_alloc_raw(nn, (size_t)glia__out_numel(a) * sizeof(float));
+  if (!xp || !yp) {
+    glia__arena_release(nn, mark);
+    return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
+  }
+  const float *xs[GLIA__MAX_IN] = {xp, x[1], x[2]};
+  glia__conv2d_fwd_f(a, xs, yp, aux);
+  if (yp != y) glia__to_blocked(yp, y, o[0], o[1], o[2] * o[3]);
+  glia__arena_release(nn, mark);
+  return GLIA_OK;
+}
+
 static glia_status any_fwd(glia_nn *nn, const glia__args *a, int deconv, const float *const *x,
                            float *y, float *aux) {
   glia__dnnl *d = NULL;
   conv_entry *e = NULL;
   glia_status st = conv_entry_get(nn, a, deconv, &d, &e);
   if (st || !e) return st ? st : GLIA_ERR_INTERNAL;
+  if (e->unsupported && a->blocked) return blocked_fallback(nn, a, x, y, aux);
   if (e->unsupported) {
     (deconv ? glia__conv_transpose2d_fwd_f : glia__conv2d_fwd_f)(a, x, y, aux);
     return GLIA_OK;
