@@ -28,6 +28,15 @@ typedef struct conv_entry {
   prim fwd, bwd_d, bwd_w;
 } conv_entry;
 
+/* Inference with blocked activations: the weights at wsrc, whose contents hashed to whash,
+ * reordered for the forward of entry e (layers of the same shape share e). */
+typedef struct wcache {
+  const conv_entry *e;
+  const float *wsrc;
+  uint64_t whash;
+  void *buf, *raw;
+} wcache;
+
 struct glia__dnnl {
   dnnl_engine_t engine;
   dnnl_stream_t stream;
@@ -35,6 +44,8 @@ struct glia__dnnl {
   size_t n_conv;
   glia__dnnl_entry **other; /* batch norm, pooling (fast_norm.c, fast_pool.c) */
   size_t n_other;
+  wcache *wc;
+  size_t n_wc;
 };
 
 static void prim_destroy(prim *p) {
@@ -78,6 +89,8 @@ void glia__dnnl_free(glia__dnnl *d) {
     prim_destroy(&e->bwd_w);
     glia_free(e);
   }
+  for (size_t i = 0; i < d->n_wc; i++) glia_free(d->wc[i].raw);
+  glia_free(d->wc);
   glia_free(d->conv);
   for (size_t i = 0; i < d->n_other; i++) d->other[i]->destroy(d->other[i]);
   glia_free(d->other);
@@ -306,7 +319,8 @@ static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, int deconv, 
 
 /* Runs p on user (plain) buffers: inputs reordered into the primitive's layouts in arena
  * scratch, outputs reordered back. */
-static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *ptrs) {
+static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *ptrs,
+                       unsigned ready) {
   dnnl_exec_arg_t ea[MAX_ARGS] = {{0, NULL}};
   dnnl_memory_t user[MAX_ARGS] = {0};
   int made = 0;
@@ -314,11 +328,13 @@ static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *p
   for (; made < p->n && !st; made++) {
     ea[made].arg = p->args[made];
     ea[made].memory = NULL;
-    if (dnnl_memory_create(&user[made], &p->user[made], d->engine, ptrs[made]) != dnnl_success) {
+    const int in_inner = ready >> made & 1; /* already in the primitive's layout */
+    if (dnnl_memory_create(&user[made], in_inner ? &p->inner[made] : &p->user[made], d->engine,
+                           ptrs[made]) != dnnl_success) {
       st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN memory could not be created");
       break;
     }
-    if (!p->reorder[made]) {
+    if (!p->reorder[made] || in_inner) {
       ea[made].memory = user[made];
       continue;
     }
@@ -337,7 +353,7 @@ static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *p
   if (!st && dnnl_primitive_execute(p->p, d->stream, p->n, ea) != dnnl_success)
     st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN execution failed");
   for (int i = 0; i < made && !st; i++) {
-    if (!p->reorder[i] || !p->out[i]) continue;
+    if (!p->reorder[i] || !p->out[i] || (ready >> i & 1)) continue;
     dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, ea[i].memory}, {DNNL_ARG_TO, user[i]}};
     if (dnnl_primitive_execute(p->reorder[i], d->stream, 2, r) != dnnl_success)
       st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN reorder failed");
@@ -350,6 +366,70 @@ static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *p
   }
   if (made < p->n && user[made]) dnnl_memory_destroy(user[made]);
   return st;
+}
+
+/* 64-bit FNV-1a over the bits of n floats, in 8 interleaved lanes then combined. */
+static uint64_t weights_hash(const float *w, int64_t n) {
+  uint64_t h[8];
+  for (int l = 0; l < 8; l++) h[l] = 0xcbf29ce484222325ull + (uint64_t)l;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) {
+      uint32_t b;
+      memcpy(&b, w + i + l, sizeof b);
+      h[l] = (h[l] ^ b) * 0x100000001b3ull;
+    }
+  uint64_t r = (uint64_t)n;
+  for (; i < n; i++) {
+    uint32_t b;
+    memcpy(&b, w + i, sizeof b);
+    r = (r ^ b) * 0x100000001b3ull;
+  }
+  for (int l = 0; l < 8; l++) r = (r ^ h[l]) * 0x100000001b3ull;
+  return r;
+}
+
+/* The forward's weights in its own layout (*out), reordered from w unless they were already
+ * reordered from the same address with the same contents (the hash changes when an optimizer
+ * step, a load or the caller writes them). */
+static glia_status cached_weights(glia__dnnl *d, const conv_entry *e, const float *w, int64_t n,
+                                  void **out) {
+  const uint64_t h = weights_hash(w, n);
+  wcache *c = NULL;
+  for (size_t i = 0; i < d->n_wc && !c; i++)
+    if (d->wc[i].e == e && d->wc[i].wsrc == w) c = &d->wc[i];
+  if (c && c->whash == h) {
+    *out = c->buf;
+    return GLIA_OK;
+  }
+  if (!c) {
+    const size_t bytes = dnnl_memory_desc_get_size(&e->fwd.inner[1]);
+    wcache *list = glia_realloc(d->wc, (d->n_wc + 1) * sizeof *list);
+    if (!list) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory for weights");
+    d->wc = list;
+    c = &d->wc[d->n_wc];
+    *c = (wcache){e, w, 0, NULL, bytes + 64 > bytes ? glia_malloc(bytes + 64) : NULL};
+    if (!c->raw) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory for weights");
+    c->buf = (void *)(((uintptr_t)c->raw + 63) & ~(uintptr_t)63);
+    d->n_wc++;
+  }
+  c->wsrc = NULL; /* invalid until the reorder succeeds */
+  dnnl_memory_t from = NULL, to = NULL;
+  glia_status st = GLIA_OK;
+  if (dnnl_memory_create(&from, &e->fwd.user[1], d->engine, (void *)(uintptr_t)w) != dnnl_success ||
+      dnnl_memory_create(&to, &e->fwd.inner[1], d->engine, c->buf) != dnnl_success)
+    st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN memory could not be created");
+  dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+  if (!st && (dnnl_primitive_execute(e->fwd.reorder[1], d->stream, 2, r) != dnnl_success ||
+              dnnl_stream_wait(d->stream) != dnnl_success))
+    st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN reorder failed");
+  if (from) dnnl_memory_destroy(from);
+  if (to) dnnl_memory_destroy(to);
+  if (st) return st;
+  c->wsrc = w;
+  c->whash = h;
+  *out = c->buf;
+  return GLIA_OK;
 }
 
 /* The reference convolution on plain copies of blocked input or output (a shape oneDNN
@@ -388,8 +468,13 @@ static glia_status any_fwd(glia_nn *nn, const glia__args *a, int deconv, const f
     return GLIA_OK;
   }
   void *ptrs[4] = {(void *)x[0], (void *)x[1], y, e->key[9] ? (void *)x[2] : NULL};
+  unsigned ready = 0;
+  if (a->blocked && e->fwd.reorder[1]) { /* inference: the weights reordered once */
+    if ((st = cached_weights(d, e, x[1], glia__in_numel(a, 1), &ptrs[1]))) return st;
+    ready = 2;
+  }
   glia__arena_mark mark = glia__arena_get_mark(nn); /* reorder scratch dies with the call */
-  st = run(nn, d, &e->fwd, ptrs);
+  st = run(nn, d, &e->fwd, ptrs, ready);
   glia__arena_release(nn, mark);
   return st;
 }
@@ -417,7 +502,7 @@ static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const f
     float *t = glia__arena_alloc_raw(nn, (size_t)nx * sizeof(float));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
     void *ptrs[4] = {(void *)dy, (void *)x[1], t, NULL};
-    if ((st = run(nn, d, &e->bwd_d, ptrs))) return st;
+    if ((st = run(nn, d, &e->bwd_d, ptrs, 0))) return st;
     glia__add_into(dx[0], t, nx);
     glia__arena_release(nn, mark);
   }
@@ -425,7 +510,7 @@ static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const f
     float *t = glia__arena_alloc_raw(nn, (size_t)(nw + no) * sizeof(float));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
     void *ptrs[4] = {(void *)x[0], (void *)dy, t, t + nw};
-    if ((st = run(nn, d, &e->bwd_w, ptrs))) return st;
+    if ((st = run(nn, d, &e->bwd_w, ptrs, 0))) return st;
     if (dx[1]) glia__add_into(dx[1], t, nw);
     if (bias) glia__add_into(dx[2], t + nw, no);
   }

@@ -153,10 +153,51 @@ static void test_blocked_net_matches_the_plain_one(void **state) {
   }
 }
 
+/* conv 3→16 (blocked output) then global average pooling (plain output) of x. */
+static void conv_pool(glia_nn *nn, glia_tensor *x, glia_tensor *w, int blocked, float *out) {
+  glia_conv2d_opts o = GLIA_CONV2D_DEFAULTS;
+  glia_tensor *h;
+  glia_nn_reset(nn);
+  glia__nn_set_blocked(nn, blocked);
+  assert_int_equal(glia_conv2d(nn, x, w, NULL, &o, &h), GLIA_OK);
+  assert_int_equal(glia_adaptive_avg_pool2d(nn, h, 1, 1, &h), GLIA_OK);
+  glia__nn_set_blocked(nn, 0);
+  memcpy(out, h->data, 2 * 16 * sizeof(float));
+}
+
+/* The weights reordered once at inference are reordered again when they change in place. */
+static void test_cached_weights_follow_changes(void **state) {
+  (void)state;
+  glia_nn *nn = NULL;
+  glia_tensor *x = NULL, *w = NULL;
+  assert_int_equal(glia_nn_new(&nn), GLIA_OK);
+  glia_nn_set_grad(nn, 0);
+  assert_int_equal(glia_tensor_new(4, (int64_t[]){2, 3, 7, 5}, &x), GLIA_OK);
+  assert_int_equal(glia_tensor_new(4, (int64_t[]){16, 3, 3, 3}, &w), GLIA_OK);
+  uint64_t s = 3;
+  for (int64_t i = 0; i < glia_tensor_numel(x); i++) x->data[i] = uniform(&s);
+  for (int64_t i = 0; i < glia_tensor_numel(w); i++) w->data[i] = uniform(&s);
+  float y[3][32], z[32];
+  conv_pool(nn, x, w, 1, y[0]);
+  conv_pool(nn, x, w, 0, z);
+  assert_close(y[0], z, 32);
+  conv_pool(nn, x, w, 1, y[1]); /* from the cache */
+  assert_memory_equal(y[1], y[0], sizeof y[0]);
+  w->data[5 * 27 + 4] += 1.0f; /* channel 5 changes */
+  conv_pool(nn, x, w, 1, y[2]);
+  conv_pool(nn, x, w, 0, z);
+  assert_close(y[2], z, 32);
+  assert_true(y[2][5] != y[0][5] && y[2][16 + 5] != y[0][16 + 5]);
+  glia_tensor_free(x);
+  glia_tensor_free(w);
+  glia_nn_free(nn);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conversions_round_trip_in_onednn_order),
       cmocka_unit_test(test_blocked_net_matches_the_plain_one),
+      cmocka_unit_test(test_cached_weights_follow_changes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
