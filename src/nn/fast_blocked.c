@@ -9,7 +9,7 @@
  * path's bits. glia__run converts a blocked input to plain for any other op. */
 #include <math.h>
 
-#include "nn/internal.h"
+#include "nn/fast_dnnl.h"
 
 #define BLK 16
 
@@ -142,14 +142,21 @@ static void global_avg_fwd(const glia__args *a, const float *x, float *y) {
 
 glia_status glia__blocked_fwd(glia_nn *nn, glia__op_id id, const glia__args *a,
                               const float *const *x, float *y, float *aux) {
-  switch (id) {
-  case GLIA__OP_conv2d: return glia__conv2d_fast_fwd(nn, a, x, y, aux);
-  case GLIA__OP_batch_norm: bn_fwd(a, x, y, aux); return GLIA_OK;
-  case GLIA__OP_relu: glia__relu_fwd_f(a, x, y, aux); return GLIA_OK;
-  case GLIA__OP_add: glia__add_fwd_f(a, x, y, aux); return GLIA_OK;
-  case GLIA__OP_max_pool2d: max_pool_fwd(a, x[0], y); return GLIA_OK;
-  case GLIA__OP_adaptive_avg_pool2d: global_avg_fwd(a, x[0], y); return GLIA_OK;
-  default:
+  if (id == GLIA__OP_conv2d) return glia__conv2d_fast_fwd(nn, a, x, y, aux);
+  if (id == GLIA__OP_batch_norm)
+    bn_fwd(a, x, y, aux);
+  else if (id == GLIA__OP_relu)
+    glia__relu_fwd_f(a, x, y, aux);
+  else if (id == GLIA__OP_add)
+    glia__add_fwd_f(a, x, y, aux);
+  else if (id == GLIA__OP_max_pool2d) { /* oneDNN's JIT kernel where it has one, else the loops */
+    int done = 0;
+    glia_status st = glia__max_pool2d_blocked_fwd(nn, a, x[0], y, &done);
+    if (!st && !done) max_pool_fwd(a, x[0], y);
+    return st;
+  } else if (id == GLIA__OP_adaptive_avg_pool2d)
+    global_avg_fwd(a, x[0], y);
+  else
     return glia_error(GLIA_ERR_INTERNAL, "%s: no blocked-layout kernel", glia__ops[id]->name);
-  }
+  return GLIA_OK;
 }
