@@ -389,6 +389,22 @@ static uint64_t weights_hash(const float *w, int64_t n) {
   return r;
 }
 
+/* Reorders input i of p from its plain layout at `from` into the primitive's at `to`. */
+static glia_status reorder_in(glia__dnnl *d, const prim *p, int i, const void *from, void *to) {
+  dnnl_memory_t mf = NULL, mt = NULL;
+  glia_status st = GLIA_OK;
+  if (dnnl_memory_create(&mf, &p->user[i], d->engine, (void *)(uintptr_t)from) != dnnl_success ||
+      dnnl_memory_create(&mt, &p->inner[i], d->engine, to) != dnnl_success)
+    st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN memory could not be created");
+  dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, mf}, {DNNL_ARG_TO, mt}};
+  if (!st && (dnnl_primitive_execute(p->reorder[i], d->stream, 2, r) != dnnl_success ||
+              dnnl_stream_wait(d->stream) != dnnl_success))
+    st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN reorder failed");
+  if (mf) dnnl_memory_destroy(mf);
+  if (mt) dnnl_memory_destroy(mt);
+  return st;
+}
+
 /* The forward's weights in its own layout (*out), reordered from w unless they were already
  * reordered from the same address with the same contents (the hash changes when an optimizer
  * step, a load or the caller writes them). */
@@ -414,17 +430,7 @@ static glia_status cached_weights(glia__dnnl *d, const conv_entry *e, const floa
     d->n_wc++;
   }
   c->wsrc = NULL; /* invalid until the reorder succeeds */
-  dnnl_memory_t from = NULL, to = NULL;
-  glia_status st = GLIA_OK;
-  if (dnnl_memory_create(&from, &e->fwd.user[1], d->engine, (void *)(uintptr_t)w) != dnnl_success ||
-      dnnl_memory_create(&to, &e->fwd.inner[1], d->engine, c->buf) != dnnl_success)
-    st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN memory could not be created");
-  dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
-  if (!st && (dnnl_primitive_execute(e->fwd.reorder[1], d->stream, 2, r) != dnnl_success ||
-              dnnl_stream_wait(d->stream) != dnnl_success))
-    st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN reorder failed");
-  if (from) dnnl_memory_destroy(from);
-  if (to) dnnl_memory_destroy(to);
+  glia_status st = reorder_in(d, &e->fwd, 1, w, c->buf);
   if (st) return st;
   c->wsrc = w;
   c->whash = h;
@@ -496,21 +502,30 @@ static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const f
     return GLIA_OK;
   }
   const int64_t nx = glia__in_numel(a, 0), nw = glia__in_numel(a, 1), no = a->out_shape[1];
-  glia__arena_mark mark = glia__arena_get_mark(nn);
+  const glia__arena_mark mark = glia__arena_get_mark(nn);
   int bias = (int)e->key[9] && dx[2];
+  /* dy reordered once when both backward passes take it in the same layout. */
+  void *dyb = NULL;
+  if (dx[0] && (dx[1] || bias) && e->bwd_d.reorder[0] && e->bwd_w.reorder[1] &&
+      dnnl_memory_desc_equal(&e->bwd_d.inner[0], &e->bwd_w.inner[1])) {
+    dyb = glia__arena_alloc_raw(nn, dnnl_memory_desc_get_size(&e->bwd_d.inner[0]));
+    if (!dyb) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
+    if ((st = reorder_in(d, &e->bwd_d, 0, dy, dyb))) return st;
+  }
+  const glia__arena_mark mark2 = glia__arena_get_mark(nn);
   if (dx[0]) {
     float *t = glia__arena_alloc_raw(nn, (size_t)nx * sizeof(float));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
-    void *ptrs[4] = {(void *)dy, (void *)x[1], t, NULL};
-    if ((st = run(nn, d, &e->bwd_d, ptrs, 0))) return st;
+    void *ptrs[4] = {dyb ? dyb : (void *)dy, (void *)x[1], t, NULL};
+    if ((st = run(nn, d, &e->bwd_d, ptrs, dyb ? 1u : 0u))) return st;
     glia__add_into(dx[0], t, nx);
-    glia__arena_release(nn, mark);
+    glia__arena_release(nn, mark2);
   }
   if (dx[1] || bias) {
     float *t = glia__arena_alloc_raw(nn, (size_t)(nw + no) * sizeof(float));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
-    void *ptrs[4] = {(void *)x[0], (void *)dy, t, t + nw};
-    if ((st = run(nn, d, &e->bwd_w, ptrs, 0))) return st;
+    void *ptrs[4] = {(void *)x[0], dyb ? dyb : (void *)dy, t, t + nw};
+    if ((st = run(nn, d, &e->bwd_w, ptrs, dyb ? 2u : 0u))) return st;
     if (dx[1]) glia__add_into(dx[1], t, nw);
     if (bias) glia__add_into(dx[2], t + nw, no);
   }
