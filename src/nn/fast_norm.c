@@ -4,8 +4,8 @@
  * 3-30x faster than oneDNN's, and oneDNN's backward was no faster than the reference's
  * (bench: docs/nn.md). So the forward is the reference kernel, and the backward a hand kernel
  * that needs no y: the fused ReLU's mask comes from x and the saved statistics (aux = mean[C],
- * invstd[C], biased var[C], scale[C], shift[C], as the reference), so the output may be freed after the forward.
- * oneDNN's fast batch norm needs the blocked layouts (nChw16c) kept between layers. */
+ * invstd[C], biased var[C], scale[C], shift[C], as the reference), so the output may be freed after
+ * the forward. oneDNN's fast batch norm needs the blocked layouts (nChw16c) kept between layers. */
 #include "nn/internal.h"
 
 int glia__batch_norm_supports(const glia__args *a) { return glia__in_numel(a, 0) > 0; }
