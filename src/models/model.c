@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "models/internal.h"
+#include "nn/internal.h"
 
 enum { ARCH_RESNET18, ARCH_CNN };
 
@@ -157,7 +158,10 @@ glia_status glia_model_forward(glia_model *m, glia_nn *nn, glia_tensor *x, glia_
                       "expected [N, %d, H, W]",
                       x->ndim, (long long)(x->ndim > 1 ? x->shape[1] : 0), m->in_channels);
   /* Every intermediate is given up after its last use (glia_nn_reuse_input, glia_nn_release
-   * in the blocks); the caller's x is not. */
+   * in the blocks); the caller's x is not. Where nothing is recorded (inference), activations
+   * stay in oneDNN's blocked layout between the ops (glia__nn_set_blocked); the global
+   * pooling's output and the logits are plain. */
+  glia__nn_set_blocked(nn, 1);
   if (m->arch == ARCH_RESNET18) {
     s = glia__conv_bn_run(nn, &m->stem, h, 1, &h);
     if (!s) glia_nn_reuse_input(nn);
@@ -175,6 +179,7 @@ glia_status glia_model_forward(glia_model *m, glia_nn *nn, glia_tensor *x, glia_
   if (!s) s = glia_adaptive_avg_pool2d(nn, h, 1, 1, &h);
   if (!s) glia_nn_reuse_input(nn);
   if (!s) s = glia_flatten(nn, h, 1, &h);
+  glia__nn_set_blocked(nn, 0);
   if (!s) s = glia_linear(nn, h, m->fc_w, m->fc_b, &h);
   if (!s) *logits = h;
   return s;

@@ -44,6 +44,7 @@ typedef struct atensor {
   int saved;                  /* recorded backwards that still read the data */
   int released;               /* the caller gave it up */
   int dropped;                /* freed while saved: rebuilt by its producer's recompute */
+  int blocked;                /* data in nChw16c (glia__nn_set_blocked) */
   const node *producer;       /* the tape node that made it (NULL: none) */
 } atensor;
 
@@ -60,6 +61,7 @@ struct glia_nn {
   size_t n_tape, cap_tape;
   int training, grad, reference;
   int reuse_next; /* glia_nn_reuse_input: the next op may write over its first input */
+  int blocked;    /* glia__nn_set_blocked: blocked layout between ops that record nothing */
   int profile;    /* GLIA_PROFILE=1: per-op times printed to stderr at free */
   double prof_fwd[GLIA__OP_COUNT], prof_bwd[GLIA__OP_COUNT];
   glia_rng rng;
@@ -131,6 +133,7 @@ void glia_nn_set_memory_saving(glia_nn *nn, int enabled) { nn->keep_all = enable
 int glia_nn_memory_saving(const glia_nn *nn) { return !nn->keep_all; }
 
 glia__dnnl **glia__nn_dnnl_slot(glia_nn *nn) { return &nn->dnnl; }
+void glia__nn_set_blocked(glia_nn *nn, int on) { nn->blocked = on != 0; }
 
 /* The random stream is core's generator (glia_rng, xoshiro256**), stream 0 of the seed. */
 void glia_nn_seed(glia_nn *nn, uint64_t seed) { glia_rng_seed(&nn->rng, seed, 0); }
@@ -406,26 +409,66 @@ static void save_for_backward(glia_nn *nn, const node *nd) {
   if (m && (nd->reads & GLIA__R_OUT)) m->saved++;
 }
 
-glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in, int n_in, glia__args *a,
-                      glia_tensor **out) {
+/* A plain copy of the blocked tensor t (an arena tensor the caller gives up after use). */
+static glia_status plain_copy(glia_nn *nn, const glia_tensor *t, glia_tensor **out) {
+  atensor *m = atensor_new(nn);
+  const size_t n = (size_t)glia_tensor_numel(t);
+  float *d = m ? buf_alloc(nn, n * sizeof(float), 0, &m->data_buf) : NULL;
+  if (!d) return glia_error(GLIA_ERR_NOMEM, "layout: out of memory for %zu floats", n);
+  glia__set_shape(&m->t, t->ndim, t->shape);
+  m->t.data = d;
+  glia__to_plain(t->data, d, t->shape[0], t->shape[1], t->shape[2] * t->shape[3]);
+  *out = &m->t;
+  return GLIA_OK;
+}
+
+/* Chooses the layouts of an op's inputs and output (a->blocked): blocked ones where the
+ * context keeps the blocked layout, the path is fast and nothing is recorded, and the op
+ * takes them (glia__blocked_policy); any other blocked input is replaced in use[] by a plain
+ * copy (bit k of *copied). */
+static glia_status choose_layouts(glia_nn *nn, glia__op_id id, glia_tensor *const *in, int n_in,
+                                  int record, glia__args *a, glia_tensor **use, unsigned *copied) {
+  unsigned inb = 0;
+  *copied = 0;
+  for (int k = 0; k < n_in; k++) {
+    const atensor *m = meta(nn, in[k]);
+    use[k] = in[k];
+    if (m && m->blocked) inb |= GLIA__BLK_IN(k);
+  }
+  a->blocked = 0;
+  if (nn->blocked && !nn->reference && !record) a->blocked = glia__blocked_policy(id, a, inb);
+  for (int k = 0; k < n_in; k++) {
+    if (!(inb & ~a->blocked & GLIA__BLK_IN(k))) continue;
+    glia_status st = plain_copy(nn, in[k], &use[k]);
+    if (st) return st;
+    *copied |= GLIA__BLK_IN(k);
+  }
+  return GLIA_OK;
+}
+
+glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in_caller, int n_in,
+                      glia__args *a, glia_tensor **out) {
   const glia__op *op = glia__ops[id];
   const int give = nn->reuse_next; /* the caller gave up input 0 */
   *out = NULL;
   nn->reuse_next = 0;
-  glia_status st = fill_shapes(op, in, n_in, a);
+  glia_status st = fill_shapes(op, in_caller, n_in, a);
   if (st || (st = op->shape(a))) return st;
+  int needs = 0;
+  for (int k = 0; k < n_in; k++)
+    if (in_caller[k] && in_caller[k]->requires_grad && (op->diff >> k & 1)) needs = 1;
+  const int record = nn->grad && needs;
+  glia_tensor *in[GLIA__MAX_IN] = {0};
+  unsigned copied = 0;
+  if ((st = choose_layouts(nn, id, in_caller, n_in, record, a, in, &copied))) return st;
   atensor *ym = atensor_new(nn);
   if (!ym) return glia_error(GLIA_ERR_NOMEM, "%s: out of memory", op->name);
   glia_tensor *y = &ym->t;
   size_t n_out = (size_t)glia__out_numel(a), n_aux = op->aux_size ? op->aux_size(a) : 0;
-  int needs = 0;
-  for (int k = 0; k < n_in; k++)
-    if (in[k] && in[k]->requires_grad && (op->diff >> k & 1)) needs = 1;
-  const int record = nn->grad && needs;
   const int fast = !nn->reference && op->fast_fwd && op->fast_supports && op->fast_supports(a);
   const unsigned reads = glia__bwd_reads(op, fast);
   atensor *xm = meta(nn, in[0]);
-  const int reuse = give && can_reuse(nn, op, in, n_in, n_out, record, reads);
+  const int reuse = (give || (copied & 1)) && can_reuse(nn, op, in, n_in, n_out, record, reads);
   float *yd;
   if (reuse) { /* the caller gave up x: written over in place, its block now y's */
     yd = in[0]->data;
@@ -437,13 +480,16 @@ glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in, int n
   if (!yd) return glia_error(GLIA_ERR_NOMEM, "%s: out of memory for %zu floats", op->name, n_out);
   glia__set_shape(y, a->out_ndim, a->out_shape);
   y->data = yd;
+  ym->blocked = (a->blocked & GLIA__BLK_OUT) != 0;
   float *aux_buf = NULL;
   float *aux = n_aux ? buf_alloc(nn, n_aux * sizeof(float), 0, &aux_buf) : NULL;
   if (n_aux && !aux) return glia_error(GLIA_ERR_NOMEM, "%s: out of memory", op->name);
   const float *x[GLIA__MAX_IN] = {0};
   for (int k = 0; k < n_in; k++) x[k] = in[k] ? in[k]->data : NULL;
   double t0 = nn->profile ? now_s() : 0;
-  if (fast)
+  if (a->blocked)
+    st = glia__blocked_fwd(nn, id, a, x, y->data, aux);
+  else if (fast)
     st = op->fast_fwd(nn, a, x, y->data, aux);
   else
     op->ref_fwd_f(a, x, y->data, aux);
@@ -468,7 +514,9 @@ glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in, int n
   } else {
     buf_put(nn, &aux_buf); /* nothing will read it */
   }
-  if (give && xm) glia_nn_release(nn, in[0]);
+  if (give && meta(nn, in_caller[0])) glia_nn_release(nn, in_caller[0]);
+  for (int k = 0; k < n_in; k++)
+    if (copied & GLIA__BLK_IN(k)) glia_nn_release(nn, in[k]); /* unless reused above */
   *out = y;
   return GLIA_OK;
 }

@@ -3,6 +3,7 @@
  * their own (blocked) layouts; plain NCHW/OIHW tensors are reordered in and out around each call,
  * as PyTorch does. A shape that oneDNN refuses falls back to the reference kernels. */
 #include <dnnl.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "nn/fast_dnnl.h"
@@ -27,6 +28,15 @@ typedef struct conv_entry {
   prim fwd, bwd_d, bwd_w;
 } conv_entry;
 
+/* Inference with blocked activations: the weights at wsrc, whose contents hashed to whash,
+ * reordered for the forward of entry e (layers of the same shape share e). */
+typedef struct wcache {
+  const conv_entry *e;
+  const float *wsrc;
+  uint64_t whash;
+  void *buf, *raw;
+} wcache;
+
 struct glia__dnnl {
   dnnl_engine_t engine;
   dnnl_stream_t stream;
@@ -34,6 +44,8 @@ struct glia__dnnl {
   size_t n_conv;
   glia__dnnl_entry **other; /* batch norm, pooling (fast_norm.c, fast_pool.c) */
   size_t n_other;
+  wcache *wc;
+  size_t n_wc;
 };
 
 static void prim_destroy(prim *p) {
@@ -77,6 +89,8 @@ void glia__dnnl_free(glia__dnnl *d) {
     prim_destroy(&e->bwd_w);
     glia_free(e);
   }
+  for (size_t i = 0; i < d->n_wc; i++) glia_free(d->wc[i].raw);
+  glia_free(d->wc);
   glia_free(d->conv);
   for (size_t i = 0; i < d->n_other; i++) d->other[i]->destroy(d->other[i]);
   glia_free(d->other);
@@ -160,6 +174,7 @@ static void conv_key(const glia__args *a, int deconv, int64_t *key) {
   for (int d = 0; d < 4; d++) key[5 + d] = a->shape[1][d];
   key[9] = a->n_in > 2 && a->ndim[2] >= 0;
   for (int d = 0; d < 9; d++) key[10 + d] = a->i[d];
+  key[19] = a->blocked;
 }
 
 /* Geometry in oneDNN's terms for conv2d (i = stride, pad, dilation, groups; weight
@@ -235,8 +250,11 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int de
   if (g.pr[0] < 0 || g.pr[1] < 0) return;
   const int G1 = g.G == 1;
   dnnl_dims_t wei4 = {g.wei[1], g.wei[2], g.wei[3], g.wei[4]};
-  dnnl_memory_desc_init_by_tag(&e->src, 4, g.src, dnnl_f32, dnnl_nchw);
-  dnnl_memory_desc_init_by_tag(&e->dst, 4, g.dst, dnnl_f32, dnnl_nchw);
+  const unsigned blk = (unsigned)e->key[19]; /* glia__args.blocked */
+  dnnl_memory_desc_init_by_tag(&e->src, 4, g.src, dnnl_f32,
+                               blk & GLIA__BLK_IN(0) ? dnnl_nChw16c : dnnl_nchw);
+  dnnl_memory_desc_init_by_tag(&e->dst, 4, g.dst, dnnl_f32,
+                               blk & GLIA__BLK_OUT ? dnnl_nChw16c : dnnl_nchw);
   dnnl_memory_desc_init_by_tag(&e->wei, G1 ? 4 : 5, G1 ? wei4 : g.wei, dnnl_f32,
                                deconv ? (G1 ? dnnl_iohw : dnnl_giohw)
                                       : (G1 ? dnnl_oihw : dnnl_goihw));
@@ -254,6 +272,10 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int de
             fo[4] = {0, 0, 1, 0};
   const dnnl_memory_desc_t *fm[4] = {&e->src, &e->wei, &e->dst, &e->bia};
   if (!prim_setup(d->engine, &e->fwd, nb, fa, fm, fo)) return;
+  if (blk) { /* blocked tensors are made only where nothing is recorded: no backward */
+    e->unsupported = 0;
+    return;
+  }
   if (make_desc(deconv, 1, &cd, e, &g) != dnnl_success ||
       dnnl_primitive_desc_create(&e->bwd_d.pd, &cd, NULL, d->engine, e->fwd.pd) != dnnl_success)
     return;
@@ -297,7 +319,8 @@ static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, int deconv, 
 
 /* Runs p on user (plain) buffers: inputs reordered into the primitive's layouts in arena
  * scratch, outputs reordered back. */
-static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *ptrs) {
+static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *ptrs,
+                       unsigned ready) {
   dnnl_exec_arg_t ea[MAX_ARGS] = {{0, NULL}};
   dnnl_memory_t user[MAX_ARGS] = {0};
   int made = 0;
@@ -305,11 +328,13 @@ static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *p
   for (; made < p->n && !st; made++) {
     ea[made].arg = p->args[made];
     ea[made].memory = NULL;
-    if (dnnl_memory_create(&user[made], &p->user[made], d->engine, ptrs[made]) != dnnl_success) {
+    const int in_inner = ready >> made & 1; /* already in the primitive's layout */
+    if (dnnl_memory_create(&user[made], in_inner ? &p->inner[made] : &p->user[made], d->engine,
+                           ptrs[made]) != dnnl_success) {
       st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN memory could not be created");
       break;
     }
-    if (!p->reorder[made]) {
+    if (!p->reorder[made] || in_inner) {
       ea[made].memory = user[made];
       continue;
     }
@@ -328,7 +353,7 @@ static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *p
   if (!st && dnnl_primitive_execute(p->p, d->stream, p->n, ea) != dnnl_success)
     st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN execution failed");
   for (int i = 0; i < made && !st; i++) {
-    if (!p->reorder[i] || !p->out[i]) continue;
+    if (!p->reorder[i] || !p->out[i] || (ready >> i & 1)) continue;
     dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, ea[i].memory}, {DNNL_ARG_TO, user[i]}};
     if (dnnl_primitive_execute(p->reorder[i], d->stream, 2, r) != dnnl_success)
       st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN reorder failed");
@@ -343,19 +368,119 @@ static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *p
   return st;
 }
 
+/* 64-bit FNV-1a over the bits of n floats, in 8 interleaved lanes then combined. */
+static uint64_t weights_hash(const float *w, int64_t n) {
+  uint64_t h[8];
+  for (int l = 0; l < 8; l++) h[l] = 0xcbf29ce484222325ull + (uint64_t)l;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) {
+      uint32_t b;
+      memcpy(&b, w + i + l, sizeof b);
+      h[l] = (h[l] ^ b) * 0x100000001b3ull;
+    }
+  uint64_t r = (uint64_t)n;
+  for (; i < n; i++) {
+    uint32_t b;
+    memcpy(&b, w + i, sizeof b);
+    r = (r ^ b) * 0x100000001b3ull;
+  }
+  for (int l = 0; l < 8; l++) r = (r ^ h[l]) * 0x100000001b3ull;
+  return r;
+}
+
+/* Reorders input i of p from its plain layout at `from` into the primitive's at `to`. */
+static glia_status reorder_in(glia__dnnl *d, const prim *p, int i, const void *from, void *to) {
+  dnnl_memory_t mf = NULL, mt = NULL;
+  glia_status st = GLIA_OK;
+  if (dnnl_memory_create(&mf, &p->user[i], d->engine, (void *)(uintptr_t)from) != dnnl_success ||
+      dnnl_memory_create(&mt, &p->inner[i], d->engine, to) != dnnl_success)
+    st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN memory could not be created");
+  dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, mf}, {DNNL_ARG_TO, mt}};
+  if (!st && (dnnl_primitive_execute(p->reorder[i], d->stream, 2, r) != dnnl_success ||
+              dnnl_stream_wait(d->stream) != dnnl_success))
+    st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN reorder failed");
+  if (mf) dnnl_memory_destroy(mf);
+  if (mt) dnnl_memory_destroy(mt);
+  return st;
+}
+
+/* The forward's weights in its own layout (*out), reordered from w unless they were already
+ * reordered from the same address with the same contents (the hash changes when an optimizer
+ * step, a load or the caller writes them). */
+static glia_status cached_weights(glia__dnnl *d, const conv_entry *e, const float *w, int64_t n,
+                                  void **out) {
+  const uint64_t h = weights_hash(w, n);
+  wcache *c = NULL;
+  for (size_t i = 0; i < d->n_wc && !c; i++)
+    if (d->wc[i].e == e && d->wc[i].wsrc == w) c = &d->wc[i];
+  if (c && c->whash == h) {
+    *out = c->buf;
+    return GLIA_OK;
+  }
+  if (!c) {
+    const size_t bytes = dnnl_memory_desc_get_size(&e->fwd.inner[1]);
+    wcache *list = glia_realloc(d->wc, (d->n_wc + 1) * sizeof *list);
+    if (!list) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory for weights");
+    d->wc = list;
+    c = &d->wc[d->n_wc];
+    *c = (wcache){e, w, 0, NULL, bytes + 64 > bytes ? glia_malloc(bytes + 64) : NULL};
+    if (!c->raw) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory for weights");
+    c->buf = (void *)(((uintptr_t)c->raw + 63) & ~(uintptr_t)63);
+    d->n_wc++;
+  }
+  c->wsrc = NULL; /* invalid until the reorder succeeds */
+  glia_status st = reorder_in(d, &e->fwd, 1, w, c->buf);
+  if (st) return st;
+  c->wsrc = w;
+  c->whash = h;
+  *out = c->buf;
+  return GLIA_OK;
+}
+
+/* The reference convolution on plain copies of blocked input or output (a shape oneDNN
+ * refuses). */
+static glia_status blocked_fallback(glia_nn *nn, const glia__args *a, const float *const *x,
+                                    float *y, float *aux) {
+  const int64_t *in = a->shape[0], *o = a->out_shape;
+  glia__arena_mark mark = glia__arena_get_mark(nn);
+  float *xp = (float *)(uintptr_t)x[0], *yp = y;
+  if (a->blocked & GLIA__BLK_IN(0)) {
+    xp = glia__arena_alloc_raw(nn, (size_t)glia__in_numel(a, 0) * sizeof(float));
+    if (xp) glia__to_plain(x[0], xp, in[0], in[1], in[2] * in[3]);
+  }
+  if (a->blocked & GLIA__BLK_OUT)
+    yp = glia__arena_alloc_raw(nn, (size_t)glia__out_numel(a) * sizeof(float));
+  if (!xp || !yp) {
+    glia__arena_release(nn, mark);
+    return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
+  }
+  const float *xs[GLIA__MAX_IN] = {xp, x[1], x[2]};
+  glia__conv2d_fwd_f(a, xs, yp, aux);
+  if (yp != y) glia__to_blocked(yp, y, o[0], o[1], o[2] * o[3]);
+  glia__arena_release(nn, mark);
+  return GLIA_OK;
+}
+
 static glia_status any_fwd(glia_nn *nn, const glia__args *a, int deconv, const float *const *x,
                            float *y, float *aux) {
   glia__dnnl *d = NULL;
   conv_entry *e = NULL;
   glia_status st = conv_entry_get(nn, a, deconv, &d, &e);
   if (st || !e) return st ? st : GLIA_ERR_INTERNAL;
+  if (e->unsupported && a->blocked) return blocked_fallback(nn, a, x, y, aux);
   if (e->unsupported) {
     (deconv ? glia__conv_transpose2d_fwd_f : glia__conv2d_fwd_f)(a, x, y, aux);
     return GLIA_OK;
   }
   void *ptrs[4] = {(void *)x[0], (void *)x[1], y, e->key[9] ? (void *)x[2] : NULL};
+  unsigned ready = 0;
+  if (a->blocked && e->fwd.reorder[1]) { /* inference: the weights reordered once */
+    if ((st = cached_weights(d, e, x[1], glia__in_numel(a, 1), &ptrs[1]))) return st;
+    ready = 2;
+  }
   glia__arena_mark mark = glia__arena_get_mark(nn); /* reorder scratch dies with the call */
-  st = run(nn, d, &e->fwd, ptrs);
+  st = run(nn, d, &e->fwd, ptrs, ready);
   glia__arena_release(nn, mark);
   return st;
 }
@@ -377,21 +502,30 @@ static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const f
     return GLIA_OK;
   }
   const int64_t nx = glia__in_numel(a, 0), nw = glia__in_numel(a, 1), no = a->out_shape[1];
-  glia__arena_mark mark = glia__arena_get_mark(nn);
+  const glia__arena_mark mark = glia__arena_get_mark(nn);
   int bias = (int)e->key[9] && dx[2];
+  /* dy reordered once when both backward passes take it in the same layout. */
+  void *dyb = NULL;
+  if (dx[0] && (dx[1] || bias) && e->bwd_d.reorder[0] && e->bwd_w.reorder[1] &&
+      dnnl_memory_desc_equal(&e->bwd_d.inner[0], &e->bwd_w.inner[1])) {
+    dyb = glia__arena_alloc_raw(nn, dnnl_memory_desc_get_size(&e->bwd_d.inner[0]));
+    if (!dyb) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
+    if ((st = reorder_in(d, &e->bwd_d, 0, dy, dyb))) return st;
+  }
+  const glia__arena_mark mark2 = glia__arena_get_mark(nn);
   if (dx[0]) {
     float *t = glia__arena_alloc_raw(nn, (size_t)nx * sizeof(float));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
-    void *ptrs[4] = {(void *)dy, (void *)x[1], t, NULL};
-    if ((st = run(nn, d, &e->bwd_d, ptrs))) return st;
+    void *ptrs[4] = {dyb ? dyb : (void *)dy, (void *)x[1], t, NULL};
+    if ((st = run(nn, d, &e->bwd_d, ptrs, dyb ? 1u : 0u))) return st;
     glia__add_into(dx[0], t, nx);
-    glia__arena_release(nn, mark);
+    glia__arena_release(nn, mark2);
   }
   if (dx[1] || bias) {
     float *t = glia__arena_alloc_raw(nn, (size_t)(nw + no) * sizeof(float));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
-    void *ptrs[4] = {(void *)x[0], (void *)dy, t, t + nw};
-    if ((st = run(nn, d, &e->bwd_w, ptrs))) return st;
+    void *ptrs[4] = {(void *)x[0], dyb ? dyb : (void *)dy, t, t + nw};
+    if ((st = run(nn, d, &e->bwd_w, ptrs, dyb ? 2u : 0u))) return st;
     if (dx[1]) glia__add_into(dx[1], t, nw);
     if (bias) glia__add_into(dx[2], t + nw, no);
   }

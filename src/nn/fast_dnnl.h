@@ -35,6 +35,10 @@ glia_status glia__dnnl_exec(glia__dnnl *d, dnnl_primitive_t p, int n, const int 
 /* Max pooling without oneDNN, its argmax saved in aux as a float index (fast_pool.c). */
 void glia__max_pool2d_hand_fwd(const glia__args *a, const float *x, float *y, float *aux);
 void glia__max_pool2d_hand_bwd(const glia__args *a, const float *aux, const float *dy, float *dx);
+/* Max pooling at inference on blocked (nChw16c) tensors with oneDNN's JIT kernel; *done 0:
+ * oneDNN has none for the shape, nothing was run. */
+glia_status glia__max_pool2d_blocked_fwd(glia_nn *nn, const glia__args *a, const float *x, float *y,
+                                         int *done);
 /* dst[i] += src[i] (oneDNN overwrites its outputs; the tape accumulates). */
 void glia__add_into(float *dst, const float *src, int64_t n);
 

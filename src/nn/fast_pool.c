@@ -49,8 +49,9 @@ static void pool_build(glia__dnnl *d, pool_entry *e, const glia__args *a, int av
     pr[j] = (dst[2 + j] - 1) * s + k - src[2 + j] - p;
     if (pr[j] < 0) pr[j] = 0;
   }
-  dnnl_memory_desc_init_by_tag(&e->src, 4, src, dnnl_f32, dnnl_nchw);
-  dnnl_memory_desc_init_by_tag(&e->dst, 4, dst, dnnl_f32, dnnl_nchw);
+  const dnnl_format_tag_t tag = a->blocked ? dnnl_nChw16c : dnnl_nchw; /* fast_blocked.c */
+  dnnl_memory_desc_init_by_tag(&e->src, 4, src, dnnl_f32, tag);
+  dnnl_memory_desc_init_by_tag(&e->dst, 4, dst, dnnl_f32, tag);
   const dnnl_alg_kind_t alg = avg ? dnnl_pooling_avg_include_padding : dnnl_pooling_max;
   dnnl_pooling_desc_t pd;
   if (dnnl_pooling_forward_desc_init(&pd, avg ? dnnl_forward_training : dnnl_forward_inference, alg,
@@ -70,7 +71,7 @@ static glia_status pool_get(glia_nn *nn, const glia__args *a, int avg, glia__dnn
                             pool_entry **out) {
   int64_t key[GLIA__DNNL_KEY] = {
       GLIA__DNNL_POOL, avg,     a->shape[0][0], a->shape[0][1], a->shape[0][2],
-      a->shape[0][3],  a->i[0], a->i[1],        a->i[2]};
+      a->shape[0][3],  a->i[0], a->i[1],        a->i[2],        a->blocked != 0};
   glia_status st = glia__dnnl_get(nn, dout);
   if (st) return st;
   glia__dnnl_entry *found = glia__dnnl_find(*dout, key);
@@ -167,6 +168,17 @@ glia_status glia__max_pool2d_fast_fwd(glia_nn *nn, const glia__args *a, const fl
     return GLIA_OK;
   }
   return pool_fwd(d, e, x[0], y);
+}
+
+glia_status glia__max_pool2d_blocked_fwd(glia_nn *nn, const glia__args *a, const float *x, float *y,
+                                         int *done) {
+  glia__dnnl *d = NULL;
+  pool_entry *e = NULL;
+  *done = 0;
+  glia_status st = pool_get(nn, a, 0, &d, &e);
+  if (st || !e->ok) return st;
+  *done = 1;
+  return pool_fwd(d, e, x, y);
 }
 
 /* Only after a forward with gradient recording, which ran the hand kernel. */

@@ -22,7 +22,13 @@ typedef struct glia__args {
   int64_t out_shape[GLIA__MAX_DIMS];
   int64_t i[12];
   double f[4];
+  /* Inputs and output in oneDNN's blocked layout nChw16c (GLIA__BLK_IN(k), GLIA__BLK_OUT; 0:
+   * all plain), set by glia__run at inference inside a model's forward (glia__nn_set_blocked). */
+  unsigned blocked;
 } glia__args;
+
+#define GLIA__BLK_IN(k) (1u << (k))
+#define GLIA__BLK_OUT (1u << 8)
 
 typedef void (*glia__fwd_f)(const glia__args *a, const float *const *x, float *y, float *aux);
 typedef void (*glia__bwd_f)(const glia__args *a, const float *const *x, const float *y,
@@ -133,6 +139,23 @@ float *glia__pool_get(glia__pool *p, size_t bytes);
 void glia__pool_put(glia__pool *p, float *ptr);
 void glia__pool_clear(glia__pool *p);
 size_t glia__pool_bytes(const glia__pool *p);
+
+/* Blocked layout between ops (src/nn/fast_blocked.c). While on (a model's forward sets it),
+ * ops that do not record a backward, on the fast path, keep 4-D activations with C % 16 == 0
+ * in nChw16c from one convolution to the next: conv2d, batch norm in evaluation, relu, add of
+ * two same-shape blocked tensors, max pooling and global average pooling take them; any
+ * other op gets a plain copy. The caller of glia__run sees blocked tensors only while it is
+ * on; turning it off is the caller's promise that no blocked tensor escapes. */
+void glia__nn_set_blocked(glia_nn *nn, int on);
+/* Whether op `id` takes input k blocked (inputs_blocked: the mask of the blocked inputs) and
+ * whether its output is blocked: the GLIA__BLK_* mask for a->blocked. */
+unsigned glia__blocked_policy(glia__op_id id, const glia__args *a, unsigned inputs_blocked);
+/* Runs the forward of op `id` with some inputs or the output blocked (a->blocked != 0). */
+glia_status glia__blocked_fwd(glia_nn *nn, glia__op_id id, const glia__args *a,
+                              const float *const *x, float *y, float *aux);
+/* nChw16c <-> NCHW for [N, C, H, W] with C % 16 == 0 (both buffers N·C·H·W floats). */
+void glia__to_blocked(const float *x, float *y, int64_t N, int64_t C, int64_t HW);
+void glia__to_plain(const float *x, float *y, int64_t N, int64_t C, int64_t HW);
 
 /* Whether the context is in training mode (batch norm, dropout). */
 int glia__training(const glia_nn *nn);

@@ -1,0 +1,203 @@
+/* The blocked layout (nChw16c) kept between ops at inference (src/nn/fast_blocked.c): the
+ * conversions round-trip and put each element where oneDNN's layout says; a small
+ * conv-BN-ReLU-pool-add net gives the plain path's results with it, its intermediates are
+ * blocked exactly where expected (C % 16 == 0, nothing recorded, fast path) and plain
+ * elsewhere (C = 24, gradient recording, the reference path). */
+#include <math.h>
+#include <string.h>
+
+#include "glia/nn.h"
+#include "nn/internal.h"
+#include "testutil.h"
+
+static float uniform(uint64_t *s) {
+  *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+  return (float)((*s >> 40) * 0x1.0p-24) * 2.0f - 1.0f;
+}
+
+static void test_conversions_round_trip_in_onednn_order(void **state) {
+  (void)state;
+  const int64_t N = 2, C = 32, H = 5, W = 7, HW = H * W, n = N * C * HW;
+  float *x = glia_malloc((size_t)n * sizeof(float)), *b = glia_malloc((size_t)n * sizeof(float)),
+        *p = glia_malloc((size_t)n * sizeof(float));
+  assert_true(x && b && p);
+  uint64_t s = 1;
+  for (int64_t i = 0; i < n; i++) x[i] = uniform(&s);
+  glia__to_blocked(x, b, N, C, HW);
+  for (int64_t nn = 0; nn < N; nn++)
+    for (int64_t c = 0; c < C; c++)
+      for (int64_t k = 0; k < HW; k++)
+        assert_true(b[((nn * (C / 16) + c / 16) * HW + k) * 16 + c % 16] ==
+                    x[(nn * C + c) * HW + k]);
+  glia__to_plain(b, p, N, C, HW);
+  assert_memory_equal(x, p, (size_t)n * sizeof(float));
+  glia_free(x);
+  glia_free(b);
+  glia_free(p);
+}
+
+typedef struct layer {
+  glia_tensor *w, *g, *b, *m, *v; /* conv weight; BN weight, bias, running mean, variance */
+} layer;
+
+static layer make_layer(glia_nn *nn, int in, int out, int k, uint64_t *s) {
+  layer l;
+  assert_int_equal(glia_nn_tensor(nn, 4, (int64_t[]){out, in, k, k}, &l.w), GLIA_OK);
+  glia_tensor **t[4] = {&l.g, &l.b, &l.m, &l.v};
+  for (int i = 0; i < 4; i++) assert_int_equal(glia_nn_tensor(nn, 1, (int64_t[]){out}, t[i]), 0);
+  for (int64_t i = 0; i < glia_tensor_numel(l.w); i++) l.w->data[i] = uniform(s) / (float)k;
+  for (int i = 0; i < out; i++) {
+    l.g->data[i] = 1 + 0.5f * uniform(s);
+    l.b->data[i] = 0.2f * uniform(s);
+    l.m->data[i] = 0.1f * uniform(s);
+    l.v->data[i] = 1 + 0.5f * uniform(s);
+  }
+  l.w->requires_grad = l.g->requires_grad = l.b->requires_grad = 1;
+  return l;
+}
+
+static glia_tensor *conv_bn(glia_nn *nn, const layer *l, glia_tensor *x, int stride, int pad,
+                            int relu) {
+  glia_conv2d_opts o = GLIA_CONV2D_DEFAULTS;
+  o.stride[0] = o.stride[1] = stride;
+  o.padding[0] = o.padding[1] = pad;
+  glia_tensor *h;
+  assert_int_equal(glia_conv2d(nn, x, l->w, NULL, &o, &h), GLIA_OK);
+  glia_nn_reuse_input(nn);
+  assert_int_equal((relu ? glia_batch_norm_relu : glia_batch_norm)(nn, h, l->g, l->b, l->m, l->v,
+                                                                   0.1f, 1e-5f, &h),
+                   GLIA_OK);
+  return h;
+}
+
+/* The net: stem conv 3→16 + BN-ReLU, max pool 3/2/1, a basic block at 32 channels with a 1×1
+ * downsample (add, relu), conv 32→24 + BN-ReLU (stays plain), conv 24→32 + BN-ReLU, max pool
+ * 2/2,
+ * global average pool, flatten. mid[0]: the stem output (16 channels), mid[1]: the 24-channel
+ * one, kept (not given up) to look at their layouts. */
+static glia_tensor *forward(glia_nn *nn, const layer *L, glia_tensor *x, glia_tensor **mid) {
+  glia_tensor *h = conv_bn(nn, &L[0], x, 1, 1, 1), *id, *y;
+  mid[0] = h;
+  assert_int_equal(glia_max_pool2d(nn, h, 3, 2, 1, &h), GLIA_OK);
+  y = conv_bn(nn, &L[1], h, 1, 1, 1);
+  glia_nn_reuse_input(nn);
+  y = conv_bn(nn, &L[2], y, 1, 1, 0);
+  id = conv_bn(nn, &L[3], h, 1, 0, 0);
+  glia_nn_release(nn, h);
+  glia_nn_reuse_input(nn);
+  assert_int_equal(glia_add(nn, y, id, &h), GLIA_OK);
+  glia_nn_release(nn, id);
+  glia_nn_reuse_input(nn);
+  assert_int_equal(glia_relu(nn, h, &h), GLIA_OK);
+  glia_nn_reuse_input(nn);
+  h = conv_bn(nn, &L[4], h, 1, 1, 1);
+  mid[1] = h;
+  h = conv_bn(nn, &L[5], h, 1, 1, 1);
+  glia_nn_reuse_input(nn);
+  assert_int_equal(glia_max_pool2d(nn, h, 2, 2, 0, &h), GLIA_OK);
+  glia_nn_reuse_input(nn);
+  assert_int_equal(glia_adaptive_avg_pool2d(nn, h, 1, 1, &h), GLIA_OK);
+  glia_nn_reuse_input(nn);
+  assert_int_equal(glia_flatten(nn, h, 1, &h), GLIA_OK);
+  return h;
+}
+
+enum { OUT = 2 * 32, STEM = 2 * 16 * 9 * 11, MID = 2 * 24 * 5 * 6 };
+
+/* Runs the net (grad: parameters need gradients and recording is on) with the blocked layout
+ * on or off; copies the output and the two kept intermediates as they lie in memory. */
+static void run(int blocked, int reference, int grad, float *out, float *stem, float *mid) {
+  glia_nn *nn = NULL;
+  assert_int_equal(glia_nn_new(&nn), GLIA_OK);
+  glia_nn_set_training(nn, 0);
+  glia_nn_set_grad(nn, grad);
+  glia_nn_set_reference(nn, reference);
+  uint64_t s = 7;
+  const int cin[6] = {3, 16, 32, 16, 32, 24}, cout[6] = {16, 32, 32, 32, 24, 32};
+  layer L[6];
+  for (int i = 0; i < 6; i++) L[i] = make_layer(nn, cin[i], cout[i], i == 3 ? 1 : 3, &s);
+  glia_tensor *x, *m[2];
+  assert_int_equal(glia_nn_tensor(nn, 4, (int64_t[]){2, 3, 9, 11}, &x), GLIA_OK);
+  for (int64_t i = 0; i < glia_tensor_numel(x); i++) x->data[i] = uniform(&s);
+  glia__nn_set_blocked(nn, blocked);
+  glia_tensor *y = forward(nn, L, x, m);
+  glia__nn_set_blocked(nn, 0);
+  assert_int_equal(glia_tensor_numel(y), OUT);
+  assert_int_equal(glia_tensor_numel(m[0]), STEM);
+  assert_int_equal(glia_tensor_numel(m[1]), MID);
+  memcpy(out, y->data, OUT * sizeof(float));
+  memcpy(stem, m[0]->data, STEM * sizeof(float));
+  memcpy(mid, m[1]->data, MID * sizeof(float));
+  glia_nn_free(nn);
+}
+
+static void assert_close(const float *a, const float *b, int n) {
+  for (int i = 0; i < n; i++) assert_true(fabsf(a[i] - b[i]) <= 1e-5f * (1 + fabsf(b[i])));
+}
+
+static void test_blocked_net_matches_the_plain_one(void **state) {
+  (void)state;
+  static float out[2][OUT], stem[2][STEM], mid[2][MID], stem_b[STEM];
+  run(0, 0, 0, out[0], stem[0], mid[0]);
+  run(1, 0, 0, out[1], stem[1], mid[1]);
+  assert_close(out[1], out[0], OUT);
+  glia__to_blocked(stem[0], stem_b, 2, 16, 9 * 11); /* 16 channels: kept blocked */
+  assert_close(stem[1], stem_b, STEM);
+  assert_close(mid[1], mid[0], MID); /* 24 channels: plain */
+  /* Nothing blocked while recording or on the reference path. */
+  for (int k = 0; k < 2; k++) {
+    run(1, k, !k, out[1], stem[1], mid[1]);
+    run(0, k, !k, out[0], stem[0], mid[0]);
+    assert_memory_equal(out[1], out[0], sizeof out[0]);
+    assert_memory_equal(stem[1], stem[0], sizeof stem[0]);
+  }
+}
+
+/* conv 3→16 (blocked output) then global average pooling (plain output) of x. */
+static void conv_pool(glia_nn *nn, glia_tensor *x, glia_tensor *w, int blocked, float *out) {
+  glia_conv2d_opts o = GLIA_CONV2D_DEFAULTS;
+  glia_tensor *h;
+  glia_nn_reset(nn);
+  glia__nn_set_blocked(nn, blocked);
+  assert_int_equal(glia_conv2d(nn, x, w, NULL, &o, &h), GLIA_OK);
+  assert_int_equal(glia_adaptive_avg_pool2d(nn, h, 1, 1, &h), GLIA_OK);
+  glia__nn_set_blocked(nn, 0);
+  memcpy(out, h->data, 2 * 16 * sizeof(float));
+}
+
+/* The weights reordered once at inference are reordered again when they change in place. */
+static void test_cached_weights_follow_changes(void **state) {
+  (void)state;
+  glia_nn *nn = NULL;
+  glia_tensor *x = NULL, *w = NULL;
+  assert_int_equal(glia_nn_new(&nn), GLIA_OK);
+  glia_nn_set_grad(nn, 0);
+  assert_int_equal(glia_tensor_new(4, (int64_t[]){2, 3, 7, 5}, &x), GLIA_OK);
+  assert_int_equal(glia_tensor_new(4, (int64_t[]){16, 3, 3, 3}, &w), GLIA_OK);
+  uint64_t s = 3;
+  for (int64_t i = 0; i < glia_tensor_numel(x); i++) x->data[i] = uniform(&s);
+  for (int64_t i = 0; i < glia_tensor_numel(w); i++) w->data[i] = uniform(&s);
+  float y[3][32], z[32];
+  conv_pool(nn, x, w, 1, y[0]);
+  conv_pool(nn, x, w, 0, z);
+  assert_close(y[0], z, 32);
+  conv_pool(nn, x, w, 1, y[1]); /* from the cache */
+  assert_memory_equal(y[1], y[0], sizeof y[0]);
+  w->data[5 * 27 + 4] += 1.0f; /* channel 5 changes */
+  conv_pool(nn, x, w, 1, y[2]);
+  conv_pool(nn, x, w, 0, z);
+  assert_close(y[2], z, 32);
+  assert_true(y[2][5] != y[0][5] && y[2][16 + 5] != y[0][16 + 5]);
+  glia_tensor_free(x);
+  glia_tensor_free(w);
+  glia_nn_free(nn);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_conversions_round_trip_in_onednn_order),
+      cmocka_unit_test(test_blocked_net_matches_the_plain_one),
+      cmocka_unit_test(test_cached_weights_follow_changes),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
