@@ -213,11 +213,18 @@ static void conv_geometry(const glia__args *a, int deconv, geometry *g) {
   }
 }
 
-/* Forward, backward-data and backward-weights descriptors of a conv or deconv. */
+/* Forward, backward-data and backward-weights descriptors of a conv or deconv. A convolution of
+ * the blocked inference path (nothing recorded, no backward) lets oneDNN choose its algorithm
+ * (convolution_auto: Winograd F(4,3) for 3×3 stride-1 convolutions where it pays, direct
+ * elsewhere; docs/nn.md gives its error against the direct one); everything recorded for a
+ * backward stays direct, whose scratch is smaller. */
 static dnnl_status_t make_desc(int deconv, int which, dnnl_convolution_desc_t *cd, conv_entry *e,
                                const geometry *g) {
   const dnnl_memory_desc_t *b = e->key[9] ? &e->bia : NULL;
-  const dnnl_alg_kind_t alg = deconv ? dnnl_deconvolution_direct : dnnl_convolution_direct;
+  const int inference = e->key[19] != 0; /* glia__args.blocked: only where nothing is recorded */
+  const dnnl_alg_kind_t alg = deconv      ? dnnl_deconvolution_direct
+                              : inference ? dnnl_convolution_auto
+                                          : dnnl_convolution_direct;
   if (which == 0)
     return deconv ? dnnl_dilated_deconvolution_forward_desc_init(
                         cd, dnnl_forward_training, alg, &e->any_src, &e->any_wei, b, &e->any_dst,

@@ -139,6 +139,47 @@ static void forward_matches(int reference, double tol) {
   glia_model_free(m);
 }
 
+/* A batch of 16 (the fixture images repeated): at this batch oneDNN's convolution_auto takes
+ * Winograd F(4,3) for the 3×3 stride-1 convolutions of the inference path (checked with
+ * ONEDNN_VERBOSE=1); every row must still match torchvision's logits. */
+static void test_batch_of_16_matches_torchvision(void **state) {
+  (void)state;
+  enum { B = 16 };
+  glia_model *m;
+  glia_nn *nn;
+  assert_int_equal(glia_model_new("resnet18", 3, CLASSES, &m), GLIA_OK);
+  fill_formula(glia_model_params(m));
+  assert_int_equal(glia_nn_new(&nn), GLIA_OK);
+  glia_nn_set_training(nn, 0);
+  glia_nn_set_grad(nn, 0);
+  double *want = read_logits(), worst = 0;
+  glia_normalize norm = GLIA_NORMALIZE_IMAGENET;
+  glia_tensor *x, *z;
+  assert_int_equal(glia_nn_tensor(nn, 4, (int64_t[]){B, 3, 64, 64}, &x), GLIA_OK);
+  for (int k = 0; k < N_IMG; k++) {
+    char *path = img_path(k);
+    glia_image *img;
+    glia_load_opts lo = GLIA_LOAD_DEFAULTS;
+    assert_int_equal(glia_image_load(path, &lo, &img, NULL), GLIA_OK);
+    for (int b = k; b < B; b += N_IMG)
+      assert_int_equal(
+          glia_image_to_tensor(img, 3, 64, 64, &norm, x->data + (size_t)b * 3 * 64 * 64), GLIA_OK);
+    glia_image_free(img);
+    free(path);
+  }
+  assert_int_equal(glia_model_forward(m, nn, x, &z), GLIA_OK);
+  for (int b = 0; b < B; b++)
+    for (int c = 0; c < CLASSES; c++) {
+      double e = fabs((double)z->data[b * CLASSES + c] - want[(b % N_IMG) * CLASSES + c]);
+      worst = e > worst ? e : worst;
+    }
+  printf("resnet18 batch %d, fast path: largest logit error %.3g\n", B, worst);
+  assert_true(worst <= 1e-3);
+  free(want);
+  glia_nn_free(nn);
+  glia_model_free(m);
+}
+
 static void test_logits_match_torchvision_fast_path(void **state) {
   (void)state;
   forward_matches(0, 1e-3);
@@ -302,6 +343,7 @@ int main(void) {
       cmocka_unit_test(test_state_dict_names_and_shapes_are_torchvisions),
       cmocka_unit_test(test_logits_match_torchvision_fast_path),
       cmocka_unit_test(test_logits_match_torchvision_reference_path),
+      cmocka_unit_test(test_batch_of_16_matches_torchvision),
       cmocka_unit_test(test_glia_predict_prints_torchvisions_logits),
       cmocka_unit_test(test_glia_predict_batches_give_the_same_lines),
       cmocka_unit_test(test_glia_bench_prints_one_json_line),
