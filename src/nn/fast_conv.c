@@ -10,6 +10,7 @@
 
 #define KEY_LEN 20
 #define MAX_ARGS 4
+#define WINO_SCRATCH_MAX ((size_t)64 << 20)
 
 /* One primitive with, per argument, the user's plain layout, the primitive's layout and the
  * reorder between them (NULL when they are the same). */
@@ -19,6 +20,10 @@ typedef struct prim {
   int n, args[MAX_ARGS], out[MAX_ARGS];
   dnnl_memory_desc_t user[MAX_ARGS], inner[MAX_ARGS];
   dnnl_primitive_t reorder[MAX_ARGS];
+  /* The primitive's scratch (user mode): taken from the context's memory for each call and
+   * given back after it, so it is live only while the primitive runs. */
+  dnnl_memory_desc_t scratch;
+  size_t scratch_bytes;
 } prim;
 
 typedef struct conv_entry {
@@ -46,6 +51,7 @@ struct glia__dnnl {
   size_t n_other;
   wcache *wc;
   size_t n_wc;
+  dnnl_primitive_attr_t attr; /* convolutions: user-mode scratchpad */
 };
 
 static void prim_destroy(prim *p) {
@@ -60,6 +66,9 @@ static int prim_setup(dnnl_engine_t eng, prim *p, int n, const int *args,
                       const dnnl_memory_desc_t *const *user, const int *out) {
   if (dnnl_primitive_create(&p->p, p->pd) != dnnl_success) return 0;
   p->n = n;
+  const dnnl_memory_desc_t *sp = dnnl_primitive_desc_query_md(p->pd, dnnl_query_scratchpad_md, 0);
+  p->scratch_bytes = sp ? dnnl_memory_desc_get_size(sp) : 0;
+  if (p->scratch_bytes) p->scratch = *sp;
   for (int i = 0; i < n; i++) {
     p->args[i] = args[i];
     p->out[i] = out[i];
@@ -94,6 +103,7 @@ void glia__dnnl_free(glia__dnnl *d) {
   glia_free(d->conv);
   for (size_t i = 0; i < d->n_other; i++) d->other[i]->destroy(d->other[i]);
   glia_free(d->other);
+  if (d->attr) dnnl_primitive_attr_destroy(d->attr);
   if (d->stream) dnnl_stream_destroy(d->stream);
   if (d->engine) dnnl_engine_destroy(d->engine);
   glia_free(d);
@@ -109,7 +119,10 @@ glia_status glia__dnnl_get(glia_nn *nn, glia__dnnl **out) {
       return GLIA_ERR_NOMEM;
     }
     if (dnnl_engine_create(&d->engine, dnnl_cpu, 0) != dnnl_success ||
-        dnnl_stream_create(&d->stream, d->engine, dnnl_stream_default_flags) != dnnl_success) {
+        dnnl_stream_create(&d->stream, d->engine, dnnl_stream_default_flags) != dnnl_success ||
+        dnnl_primitive_attr_create(&d->attr) != dnnl_success ||
+        dnnl_primitive_attr_set_scratchpad_mode(d->attr, dnnl_scratchpad_mode_user) !=
+            dnnl_success) {
       glia__dnnl_free(d);
       (void)glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN engine could not be created");
       return GLIA_ERR_INTERNAL;
@@ -213,18 +226,18 @@ static void conv_geometry(const glia__args *a, int deconv, geometry *g) {
   }
 }
 
-/* Forward, backward-data and backward-weights descriptors of a conv or deconv. A convolution of
- * the blocked inference path (nothing recorded, no backward) lets oneDNN choose its algorithm
- * (convolution_auto: Winograd F(4,3) for 3×3 stride-1 convolutions where it pays, direct
- * elsewhere; docs/nn.md gives its error against the direct one); everything recorded for a
- * backward stays direct, whose scratch is smaller. */
+/* Forward, backward-data and backward-weights descriptors of a conv or deconv. any_alg: oneDNN
+ * chooses the algorithm (convolution_auto: Winograd F(4,3) for 3×3 stride-1 convolutions where
+ * it pays, direct elsewhere; docs/nn.md gives its error against the direct one), used only on
+ * the blocked inference path; everything recorded for a backward stays direct, whose scratch
+ * is smaller. */
 static dnnl_status_t make_desc(int deconv, int which, dnnl_convolution_desc_t *cd, conv_entry *e,
-                               const geometry *g) {
+                               const geometry *g, int any_alg) {
   const dnnl_memory_desc_t *b = e->key[9] ? &e->bia : NULL;
-  const int inference = e->key[19] != 0; /* glia__args.blocked: only where nothing is recorded */
-  const dnnl_alg_kind_t alg = deconv      ? dnnl_deconvolution_direct
-                              : inference ? dnnl_convolution_auto
-                                          : dnnl_convolution_direct;
+  const dnnl_alg_kind_t alg = deconv         ? dnnl_deconvolution_direct
+                              : any_alg == 1 ? dnnl_convolution_auto
+                              : any_alg == 2 ? dnnl_convolution_winograd
+                                             : dnnl_convolution_direct;
   if (which == 0)
     return deconv ? dnnl_dilated_deconvolution_forward_desc_init(
                         cd, dnnl_forward_training, alg, &e->any_src, &e->any_wei, b, &e->any_dst,
@@ -272,8 +285,21 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int de
                                dnnl_format_tag_any);
   const int nb = e->key[9] ? 4 : 3;
   dnnl_convolution_desc_t cd;
-  if (make_desc(deconv, 0, &cd, e, &g) != dnnl_success ||
-      dnnl_primitive_desc_create(&e->fwd.pd, &cd, NULL, d->engine, NULL) != dnnl_success)
+  /* The blocked inference path (glia__args.blocked: nothing recorded) takes oneDNN's choice
+   * unless its scratch exceeds WINO_SCRATCH_MAX (Winograd's on a wide early layer: 233 MB for
+   * the small CNN's first convolution at batch 32, 128²; ResNet-18's at most 54 MB). */
+  if (blk && make_desc(deconv, 0, &cd, e, &g, 1) == dnnl_success &&
+      dnnl_primitive_desc_create(&e->fwd.pd, &cd, d->attr, d->engine, NULL) == dnnl_success) {
+    const dnnl_memory_desc_t *sp =
+        dnnl_primitive_desc_query_md(e->fwd.pd, dnnl_query_scratchpad_md, 0);
+    if (sp && dnnl_memory_desc_get_size(sp) > WINO_SCRATCH_MAX) {
+      dnnl_primitive_desc_destroy(e->fwd.pd);
+      e->fwd.pd = NULL;
+    }
+  }
+  if (!e->fwd.pd &&
+      (make_desc(deconv, 0, &cd, e, &g, 0) != dnnl_success ||
+       dnnl_primitive_desc_create(&e->fwd.pd, &cd, d->attr, d->engine, NULL) != dnnl_success))
     return;
   const int fa[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_BIAS},
             fo[4] = {0, 0, 1, 0};
@@ -283,14 +309,14 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int de
     e->unsupported = 0;
     return;
   }
-  if (make_desc(deconv, 1, &cd, e, &g) != dnnl_success ||
-      dnnl_primitive_desc_create(&e->bwd_d.pd, &cd, NULL, d->engine, e->fwd.pd) != dnnl_success)
+  if (make_desc(deconv, 1, &cd, e, &g, 0) != dnnl_success ||
+      dnnl_primitive_desc_create(&e->bwd_d.pd, &cd, d->attr, d->engine, e->fwd.pd) != dnnl_success)
     return;
   const int da[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, dout[3] = {0, 0, 1};
   const dnnl_memory_desc_t *dm[3] = {&e->dst, &e->wei, &e->src};
   if (!prim_setup(d->engine, &e->bwd_d, 3, da, dm, dout)) return;
-  if (make_desc(deconv, 2, &cd, e, &g) != dnnl_success ||
-      dnnl_primitive_desc_create(&e->bwd_w.pd, &cd, NULL, d->engine, e->fwd.pd) != dnnl_success)
+  if (make_desc(deconv, 2, &cd, e, &g, 0) != dnnl_success ||
+      dnnl_primitive_desc_create(&e->bwd_w.pd, &cd, d->attr, d->engine, e->fwd.pd) != dnnl_success)
     return;
   const int wa[4] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
             wo[4] = {0, 0, 1, 1};
@@ -328,10 +354,15 @@ static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, int deconv, 
  * scratch, outputs reordered back. */
 static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *ptrs,
                        unsigned ready) {
-  dnnl_exec_arg_t ea[MAX_ARGS] = {{0, NULL}};
-  dnnl_memory_t user[MAX_ARGS] = {0};
+  dnnl_exec_arg_t ea[MAX_ARGS + 1] = {{0, NULL}};
+  dnnl_memory_t user[MAX_ARGS] = {0}, scratch = NULL;
   int made = 0;
   glia_status st = GLIA_OK;
+  if (p->scratch_bytes) {
+    void *buf = glia__arena_alloc_raw(nn, p->scratch_bytes); /* released by the caller's mark */
+    if (!buf || dnnl_memory_create(&scratch, &p->scratch, d->engine, buf) != dnnl_success)
+      return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory for oneDNN's scratch");
+  }
   for (; made < p->n && !st; made++) {
     ea[made].arg = p->args[made];
     ea[made].memory = NULL;
@@ -357,7 +388,8 @@ static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *p
         st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN reorder failed");
     }
   }
-  if (!st && dnnl_primitive_execute(p->p, d->stream, p->n, ea) != dnnl_success)
+  ea[p->n] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, scratch};
+  if (!st && dnnl_primitive_execute(p->p, d->stream, p->n + (scratch != NULL), ea) != dnnl_success)
     st = glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN execution failed");
   for (int i = 0; i < made && !st; i++) {
     if (!p->reorder[i] || !p->out[i] || (ready >> i & 1)) continue;
@@ -372,6 +404,7 @@ static glia_status run(glia_nn *nn, glia__dnnl *d, const prim *p, void *const *p
     if (user[i]) dnnl_memory_destroy(user[i]);
   }
   if (made < p->n && user[made]) dnnl_memory_destroy(user[made]);
+  if (scratch) dnnl_memory_destroy(scratch);
   return st;
 }
 
