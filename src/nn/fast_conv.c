@@ -4,6 +4,7 @@
  * as PyTorch does. A shape that oneDNN refuses falls back to the reference kernels. */
 #include <dnnl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn/fast_dnnl.h"
@@ -11,6 +12,7 @@
 #define KEY_LEN 20
 #define MAX_ARGS 4
 #define WINO_SCRATCH_MAX ((size_t)64 << 20)
+#define WINO_SCRATCH_TRAIN ((size_t)16 << 20)
 
 /* One primitive with, per argument, the user's plain layout, the primitive's layout and the
  * reorder between them (NULL when they are the same). */
@@ -29,6 +31,7 @@ typedef struct prim {
 typedef struct conv_entry {
   int64_t key[KEY_LEN];
   int unsupported;
+  int wino; /* the forward took Winograd (and the backwards with it) */
   dnnl_memory_desc_t src, wei, bia, dst, any_src, any_wei, any_dst;
   prim fwd, bwd_d, bwd_w;
 } conv_entry;
@@ -52,6 +55,7 @@ struct glia__dnnl {
   wcache *wc;
   size_t n_wc;
   dnnl_primitive_attr_t attr; /* convolutions: user-mode scratchpad */
+  int direct_only;            /* GLIA_CONV_DIRECT=1: no algorithm choice */
 };
 
 static void prim_destroy(prim *p) {
@@ -127,6 +131,8 @@ glia_status glia__dnnl_get(glia_nn *nn, glia__dnnl **out) {
       (void)glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN engine could not be created");
       return GLIA_ERR_INTERNAL;
     }
+    const char *env = getenv("GLIA_CONV_DIRECT");
+    d->direct_only = env && env[0] && strcmp(env, "0") != 0;
     *slot = d;
   }
   *out = *slot;
@@ -261,9 +267,10 @@ static dnnl_status_t make_desc(int deconv, int which, dnnl_convolution_desc_t *c
                       g->pr);
 }
 
-/* Builds the primitives of a new cache entry; marks it unsupported when oneDNN has no
- * implementation for the shape. */
-static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int deconv) {
+/* One try of conv_build: oneDNN's algorithm choice when cap > 0 and its forward scratch is at
+ * most cap bytes, direct otherwise. */
+static void conv_build_try(glia__dnnl *d, conv_entry *e, const glia__args *a, int deconv,
+                           size_t cap) {
   geometry g;
   conv_geometry(a, deconv, &g);
   e->unsupported = 1;
@@ -285,14 +292,11 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int de
                                dnnl_format_tag_any);
   const int nb = e->key[9] ? 4 : 3;
   dnnl_convolution_desc_t cd;
-  /* The blocked inference path (glia__args.blocked: nothing recorded) takes oneDNN's choice
-   * unless its scratch exceeds WINO_SCRATCH_MAX (Winograd's on a wide early layer: 233 MB for
-   * the small CNN's first convolution at batch 32, 128²; ResNet-18's at most 54 MB). */
-  if (blk && make_desc(deconv, 0, &cd, e, &g, 1) == dnnl_success &&
+  if (cap && make_desc(deconv, 0, &cd, e, &g, 1) == dnnl_success &&
       dnnl_primitive_desc_create(&e->fwd.pd, &cd, d->attr, d->engine, NULL) == dnnl_success) {
     const dnnl_memory_desc_t *sp =
         dnnl_primitive_desc_query_md(e->fwd.pd, dnnl_query_scratchpad_md, 0);
-    if (sp && dnnl_memory_desc_get_size(sp) > WINO_SCRATCH_MAX) {
+    if (sp && dnnl_memory_desc_get_size(sp) > cap) {
       dnnl_primitive_desc_destroy(e->fwd.pd);
       e->fwd.pd = NULL;
     }
@@ -305,17 +309,21 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int de
             fo[4] = {0, 0, 1, 0};
   const dnnl_memory_desc_t *fm[4] = {&e->src, &e->wei, &e->dst, &e->bia};
   if (!prim_setup(d->engine, &e->fwd, nb, fa, fm, fo)) return;
+  const char *impl = NULL;
+  e->wino =
+      dnnl_primitive_desc_query(e->fwd.pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
+      impl && strstr(impl, "wino");
   if (blk) { /* blocked tensors are made only where nothing is recorded: no backward */
     e->unsupported = 0;
     return;
   }
-  if (make_desc(deconv, 1, &cd, e, &g, 0) != dnnl_success ||
+  if (make_desc(deconv, 1, &cd, e, &g, e->wino ? 2 : 0) != dnnl_success ||
       dnnl_primitive_desc_create(&e->bwd_d.pd, &cd, d->attr, d->engine, e->fwd.pd) != dnnl_success)
     return;
   const int da[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, dout[3] = {0, 0, 1};
   const dnnl_memory_desc_t *dm[3] = {&e->dst, &e->wei, &e->src};
   if (!prim_setup(d->engine, &e->bwd_d, 3, da, dm, dout)) return;
-  if (make_desc(deconv, 2, &cd, e, &g, 0) != dnnl_success ||
+  if (make_desc(deconv, 2, &cd, e, &g, e->wino ? 2 : 0) != dnnl_success ||
       dnnl_primitive_desc_create(&e->bwd_w.pd, &cd, d->attr, d->engine, e->fwd.pd) != dnnl_success)
     return;
   const int wa[4] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
@@ -323,6 +331,38 @@ static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int de
   const dnnl_memory_desc_t *wm[4] = {&e->src, &e->dst, &e->wei, &e->bia};
   if (!prim_setup(d->engine, &e->bwd_w, nb, wa, wm, wo)) return;
   e->unsupported = 0;
+}
+
+/* Builds the primitives of a new cache entry; marks it unsupported when oneDNN has no
+ * implementation for the shape. A convolution lets oneDNN choose its algorithm
+ * (convolution_auto: Winograd F(4,3) for 3×3 stride-1 convolutions where it pays; its
+ * backwards then use Winograd too) unless that forward's scratch exceeds a cap: 64 MiB on the
+ * blocked inference path (Winograd wanted 233 MB for the small CNN's first convolution at
+ * batch 32, 128²; ResNet-18's largest is 54 MB), 16 MiB when a backward is recorded (the
+ * scratch of ResNet-18's layers 3-4, 35-54 MB, would put its training step above half of
+ * PyTorch's peak memory). GLIA_CONV_DIRECT=1 keeps every convolution direct. When the chosen
+ * algorithm has no backward for the shape, the entry is built again, direct. */
+static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int deconv) {
+  const size_t cap = deconv || d->direct_only ? 0
+                     : e->key[19]             ? WINO_SCRATCH_MAX
+                                              : WINO_SCRATCH_TRAIN;
+  conv_build_try(d, e, a, deconv, cap);
+  if (!e->unsupported || !cap) return;
+  prim_destroy(&e->fwd);
+  prim_destroy(&e->bwd_d);
+  prim_destroy(&e->bwd_w);
+  memset(&e->fwd, 0, sizeof e->fwd);
+  memset(&e->bwd_d, 0, sizeof e->bwd_d);
+  memset(&e->bwd_w, 0, sizeof e->bwd_w);
+  e->wino = 0;
+  conv_build_try(d, e, a, deconv, 0);
+}
+
+int glia__conv_wino_entries(glia_nn *nn) {
+  glia__dnnl *d = *glia__nn_dnnl_slot(nn);
+  int n = 0;
+  for (size_t i = 0; d && i < d->n_conv; i++) n += d->conv[i]->wino && !d->conv[i]->unsupported;
+  return n;
 }
 
 static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, int deconv, glia__dnnl **dout,

@@ -200,6 +200,8 @@ GLIA__DECL_FAST(max_pool2d)
 GLIA__DECL_FAST(avg_pool2d)
 GLIA__DECL_FAST(batch_norm)
 int glia__conv2d_supports(const glia__args *a);
+/* Cached convolutions of the context whose algorithm is Winograd (tests). */
+int glia__conv_wino_entries(glia_nn *nn);
 int glia__gemm_supports(const glia__args *a);
 int glia__pool_supports(const glia__args *a);
 int glia__batch_norm_supports(const glia__args *a);

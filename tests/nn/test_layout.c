@@ -4,6 +4,8 @@
  * blocked exactly where expected (C % 16 == 0, nothing recorded, fast path) and plain
  * elsewhere (C = 24, gradient recording, the reference path). */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "glia/nn.h"
@@ -193,11 +195,74 @@ static void test_cached_weights_follow_changes(void **state) {
   glia_nn_free(nn);
 }
 
+/* One conv2d training step (forward, MSE loss, backward) at [N, 64, 32, 32] → 128 channels, 3×3
+ * pad 1; out: y, dx, dw concatenated. Returns how many cached convolutions took Winograd. */
+static int conv_step(int direct, int N, float *out) {
+  if (direct) setenv("GLIA_CONV_DIRECT", "1", 1);
+  glia_nn *nn = NULL;
+  glia_tensor *x = NULL, *w = NULL, *t = NULL, *y = NULL, *loss = NULL;
+  assert_int_equal(glia_nn_new(&nn), GLIA_OK);
+  assert_int_equal(glia_tensor_new(4, (int64_t[]){N, 64, 32, 32}, &x), GLIA_OK);
+  assert_int_equal(glia_tensor_new(4, (int64_t[]){128, 64, 3, 3}, &w), GLIA_OK);
+  assert_int_equal(glia_tensor_new(4, (int64_t[]){N, 128, 32, 32}, &t), GLIA_OK);
+  uint64_t s = 11;
+  for (int64_t i = 0; i < glia_tensor_numel(x); i++) x->data[i] = uniform(&s);
+  for (int64_t i = 0; i < glia_tensor_numel(w); i++) w->data[i] = 0.05f * uniform(&s);
+  for (int64_t i = 0; i < glia_tensor_numel(t); i++) t->data[i] = uniform(&s);
+  x->requires_grad = w->requires_grad = 1;
+  glia_conv2d_opts o = GLIA_CONV2D_DEFAULTS;
+  o.padding[0] = o.padding[1] = 1;
+  assert_int_equal(glia_conv2d(nn, x, w, NULL, &o, &y), GLIA_OK);
+  const int64_t ny = glia_tensor_numel(y), nx = glia_tensor_numel(x), nw = glia_tensor_numel(w);
+  memcpy(out, y->data, (size_t)ny * sizeof(float));
+  assert_int_equal(glia_mse_loss(nn, y, t, &loss), GLIA_OK);
+  assert_int_equal(glia_nn_backward(nn, loss), GLIA_OK);
+  memcpy(out + ny, x->grad, (size_t)nx * sizeof(float));
+  memcpy(out + ny + nx, w->grad, (size_t)nw * sizeof(float));
+  const int wino = glia__conv_wino_entries(nn);
+  glia_tensor_free(x);
+  glia_tensor_free(w);
+  glia_tensor_free(t);
+  glia_nn_free(nn);
+  if (direct) unsetenv("GLIA_CONV_DIRECT");
+  return wino;
+}
+
+/* Winograd, which oneDNN chooses for this 3×3 stride-1 convolution when training, gives the
+ * direct convolution's output and gradients to float rounding (and GLIA_CONV_DIRECT=1 keeps
+ * it direct). */
+static void test_training_winograd_matches_direct(void **state) {
+  (void)state;
+  enum { N = 16 };
+  const size_t ny = (size_t)N * 128 * 32 * 32, nx = (size_t)N * 64 * 32 * 32, nw = 128 * 64 * 9;
+  float *a = malloc((ny + nx + nw) * sizeof(float)), *b = malloc((ny + nx + nw) * sizeof(float));
+  assert_non_null(a);
+  assert_non_null(b);
+  const int wino = conv_step(0, N, a);
+  assert_int_equal(conv_step(1, N, b), 0);
+  printf("training convolution: %d Winograd entr%s\n", wino, wino == 1 ? "y" : "ies");
+  assert_true(wino >= 1); /* the algorithm this test is about was taken */
+  const size_t off[4] = {0, ny, ny + nx, ny + nx + nw};
+  const char *name[3] = {"y", "dx", "dw"};
+  for (int k = 0; k < 3; k++) {
+    double big = 0, err = 0;
+    for (size_t i = off[k]; i < off[k + 1]; i++) {
+      big = fmax(big, fabs((double)b[i]));
+      err = fmax(err, fabs((double)a[i] - b[i]));
+    }
+    printf("%s: largest |Winograd - direct| %.3g of largest |direct| %.3g\n", name[k], err, big);
+    assert_true(err <= 1e-4 * big);
+  }
+  free(a);
+  free(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conversions_round_trip_in_onednn_order),
       cmocka_unit_test(test_blocked_net_matches_the_plain_one),
       cmocka_unit_test(test_cached_weights_follow_changes),
+      cmocka_unit_test(test_training_winograd_matches_direct),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
