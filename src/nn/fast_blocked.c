@@ -106,11 +106,11 @@ static void max_pool_fwd(const glia__args *a, const float *x, float *y) {
   for (int64_t nb = 0; nb < NB; nb++) {
     const float *xp = x + nb * H * W * BLK;
     for (int64_t oh = 0; oh < OH; oh++) {
-      const int64_t h0 = oh * s - p < 0 ? 0 : oh * s - p;
-      const int64_t h1 = oh * s - p + k > H ? H : oh * s - p + k;
+      int64_t h0, h1;
+      glia__pool_window(oh, k, s, p, H, &h0, &h1);
       for (int64_t ow = 0; ow < OW; ow++) {
-        const int64_t w0 = ow * s - p < 0 ? 0 : ow * s - p;
-        const int64_t w1 = ow * s - p + k > W ? W : ow * s - p + k;
+        int64_t w0, w1;
+        glia__pool_window(ow, k, s, p, W, &w0, &w1);
         float m[BLK];
         for (int l = 0; l < BLK; l++) m[l] = xp[(h0 * W + w0) * BLK + l];
         for (int64_t h = h0; h < h1; h++)

@@ -124,11 +124,11 @@ void glia__max_pool2d_hand_fwd(const glia__args *a, const float *x, float *y, fl
   for (int64_t nc = 0; nc < NC; nc++) {
     const float *xp = x + nc * H * W;
     for (int64_t oh = 0; oh < OH; oh++) {
-      const int64_t h0 = oh * s - p < 0 ? 0 : oh * s - p;
-      const int64_t h1 = oh * s - p + k > H ? H : oh * s - p + k;
+      int64_t h0, h1;
+      glia__pool_window(oh, k, s, p, H, &h0, &h1);
       for (int64_t ow = 0; ow < OW; ow++) {
-        const int64_t w0 = ow * s - p < 0 ? 0 : ow * s - p;
-        const int64_t w1 = ow * s - p + k > W ? W : ow * s - p + k;
+        int64_t w0, w1;
+        glia__pool_window(ow, k, s, p, W, &w0, &w1);
         int64_t best = h0 * W + w0;
         float m = xp[best];
         for (int64_t h = h0; h < h1; h++)

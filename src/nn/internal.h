@@ -160,6 +160,15 @@ void glia__to_plain(const float *x, float *y, int64_t N, int64_t C, int64_t HW);
 /* Whether the context is in training mode (batch norm, dropout). */
 int glia__training(const glia_nn *nn);
 
+/* The pooling window of output position o (kernel k, stride st, padding p) clipped to [0, n):
+ * [*lo, *hi). */
+static inline void glia__pool_window(int64_t o, int64_t k, int64_t st, int64_t p, int64_t n,
+                                     int64_t *lo, int64_t *hi) {
+  const int64_t b = o * st - p;
+  *lo = b < 0 ? 0 : b;
+  *hi = b + k > n ? n : b + k;
+}
+
 /* Sets a contiguous shape and strides. */
 void glia__set_shape(glia_tensor *t, int ndim, const int64_t *shape);
 
