@@ -60,9 +60,10 @@ struct glia_nn {
   node **tape;
   size_t n_tape, cap_tape;
   int training, grad, reference;
-  int reuse_next; /* glia_nn_reuse_input: the next op may write over its first input */
-  int blocked;    /* glia__nn_set_blocked: blocked layout between ops that record nothing */
-  int profile;    /* GLIA_PROFILE=1: per-op times printed to stderr at free */
+  int reuse_next;    /* glia_nn_reuse_input: the next op may write over its first input */
+  int blocked;       /* glia__nn_set_blocked: blocked layout between ops */
+  int blocked_train; /* ... including ops that record a backward (GLIA_NN_BLOCKED_TRAIN) */
+  int profile;       /* GLIA_PROFILE=1: per-op times printed to stderr at free */
   double prof_fwd[GLIA__OP_COUNT], prof_bwd[GLIA__OP_COUNT];
   glia_rng rng;
   glia__dnnl *dnnl;
@@ -86,6 +87,8 @@ glia_status glia_nn_new(glia_nn **out) {
   nn->reference = env && env[0] && strcmp(env, "0") != 0;
   env = getenv("GLIA_NN_KEEP_ALL");
   nn->keep_all = env && env[0] && strcmp(env, "0") != 0;
+  env = getenv("GLIA_NN_BLOCKED_TRAIN");
+  nn->blocked_train = !(env && env[0] && strcmp(env, "0") == 0);
   env = getenv("GLIA_PROFILE");
   nn->profile = env && env[0] && strcmp(env, "0") != 0;
   glia_nn_seed(nn, 0);
@@ -134,6 +137,7 @@ int glia_nn_memory_saving(const glia_nn *nn) { return !nn->keep_all; }
 
 glia__dnnl **glia__nn_dnnl_slot(glia_nn *nn) { return &nn->dnnl; }
 void glia__nn_set_blocked(glia_nn *nn, int on) { nn->blocked = on != 0; }
+void glia__nn_set_blocked_training(glia_nn *nn, int on) { nn->blocked_train = on != 0; }
 
 /* The random stream is core's generator (glia_rng, xoshiro256**), stream 0 of the seed. */
 void glia_nn_seed(glia_nn *nn, uint64_t seed) { glia_rng_seed(&nn->rng, seed, 0); }
@@ -274,7 +278,10 @@ static glia_status rebuild(glia_nn *nn, atensor *m) {
   }
   float *y = glia__pool_get(nn->pool, (size_t)glia_tensor_numel(&m->t) * sizeof(float));
   if (!y) return glia_error(GLIA_ERR_NOMEM, "backward: out of memory");
-  glia__ops[p->id]->recompute(&p->a, x, p->aux, y);
+  if (p->a.blocked)
+    glia__blocked_recompute(p->id, &p->a, x, p->aux, y);
+  else
+    glia__ops[p->id]->recompute(&p->a, x, p->aux, y);
   m->data_buf = m->t.data = y;
   m->dropped = 0;
   return GLIA_OK;
@@ -423,9 +430,10 @@ static glia_status plain_copy(glia_nn *nn, const glia_tensor *t, glia_tensor **o
 }
 
 /* Chooses the layouts of an op's inputs and output (a->blocked): blocked ones where the
- * context keeps the blocked layout, the path is fast and nothing is recorded, and the op
- * takes them (glia__blocked_policy); any other blocked input is replaced in use[] by a plain
- * copy (bit k of *copied). */
+ * context keeps the blocked layout, the path is fast, the op takes them (glia__blocked_policy)
+ * and, when it records a backward, blocked training is on; any other blocked input is
+ * replaced in use[] by a plain copy (bit k of *copied) when nothing is recorded, and is an
+ * error when something is (the copy's gradient would not reach the blocked tensor). */
 static glia_status choose_layouts(glia_nn *nn, glia__op_id id, glia_tensor *const *in, int n_in,
                                   int record, glia__args *a, glia_tensor **use, unsigned *copied) {
   unsigned inb = 0;
@@ -436,9 +444,15 @@ static glia_status choose_layouts(glia_nn *nn, glia__op_id id, glia_tensor *cons
     if (m && m->blocked) inb |= GLIA__BLK_IN(k);
   }
   a->blocked = 0;
-  if (nn->blocked && !nn->reference && !record) a->blocked = glia__blocked_policy(id, a, inb);
+  if (nn->blocked && !nn->reference && (!record || nn->blocked_train))
+    a->blocked = glia__blocked_policy(id, a, inb);
   for (int k = 0; k < n_in; k++) {
     if (!(inb & ~a->blocked & GLIA__BLK_IN(k))) continue;
+    if (record)
+      return glia_error(GLIA_ERR_INTERNAL,
+                        "%s: input %d is in the blocked layout, which this op does not take "
+                        "while recording a backward",
+                        glia__ops[id]->name, k);
     glia_status st = plain_copy(nn, in[k], &use[k]);
     if (st) return st;
     *copied |= GLIA__BLK_IN(k);
@@ -521,16 +535,31 @@ glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in_caller
   return GLIA_OK;
 }
 
-static glia_status ensure_grad(glia_nn *nn, glia_tensor *t) {
+/* Gives t a gradient buffer when it has none: a parameter's (owned) zeroed, an arena
+ * tensor's with no value yet (*fresh = 1; the caller zeroes it or has it written whole). */
+static glia_status ensure_grad(glia_nn *nn, glia_tensor *t, int *fresh) {
+  *fresh = 0;
   if (t->grad) return GLIA_OK;
   size_t n = (size_t)glia_tensor_numel(t);
   atensor *m = meta(nn, t);
   float *buf = NULL;
-  t->grad = t->owned ? glia_calloc(n, sizeof(float)) : buf_alloc(nn, n * sizeof(float), 1, &buf);
+  t->grad = t->owned ? glia_calloc(n, sizeof(float)) : buf_alloc(nn, n * sizeof(float), 0, &buf);
   if (m) m->grad_buf = buf;
+  *fresh = !t->owned;
   return t->grad ? GLIA_OK : glia_error(GLIA_ERR_NOMEM, "backward: out of memory");
 }
 
+/* Whether input k of nd is also another of its inputs. */
+static int repeated_input(const node *nd, int k) {
+  for (int j = 0; j < nd->a.n_in; j++)
+    if (j != k && nd->in[j] == nd->in[k]) return 1;
+  return 0;
+}
+
+/* Runs nd's backward. An input's gradient made here holds no value: kernels that write it
+ * whole (glia__bwd_overwrites) are told so (a.fresh), and one that may compute it in dy's
+ * buffer (a.alias) takes that buffer over when it is the output's arena gradient, which
+ * nothing reads after this backward; any other new gradient is zeroed first. */
 static glia_status backward_node(glia_nn *nn, node *nd) {
   const glia__op *op = glia__ops[nd->id];
   const float *x[GLIA__MAX_IN] = {0};
@@ -542,15 +571,39 @@ static glia_status backward_node(glia_nn *nn, node *nd) {
   }
   atensor *mo = meta(nn, nd->out);
   if (mo && mo->dropped && (nd->reads & GLIA__R_OUT) && (st = rebuild(nn, mo))) return st;
+  unsigned inplace = 0;
+  const unsigned over =
+      nn->reference ? 0 : glia__bwd_overwrites((glia__op_id)nd->id, &nd->a, nd->fast, &inplace);
+  int dy_taken = 0;
+  nd->a.fresh = nd->a.alias = 0;
   for (int k = 0; k < nd->a.n_in; k++) {
     glia_tensor *t = nd->in[k];
     if (!t) continue;
     x[k] = t->data;
-    if (t->requires_grad && (op->diff >> k & 1)) {
-      if ((st = ensure_grad(nn, t))) return st;
-      dx[k] = t->grad;
+    if (!t->requires_grad || !(op->diff >> k & 1)) continue;
+    atensor *m = meta(nn, t);
+    const int unique = !repeated_input(nd, k);
+    if (!t->grad && m && mo && unique && (inplace >> k & 1) && !dy_taken &&
+        glia_tensor_numel(t) == glia_tensor_numel(nd->out)) {
+      t->grad = nd->out->grad; /* dy's buffer, now t's gradient */
+      m->grad_buf = mo->grad_buf;
+      mo->grad_buf = NULL;
+      dy_taken = 1;
+      nd->a.fresh |= 1u << k;
+      nd->a.alias |= 1u << k;
+    } else {
+      int fresh;
+      if ((st = ensure_grad(nn, t, &fresh))) return st;
+      if (fresh && unique && (over >> k & 1))
+        nd->a.fresh |= 1u << k;
+      else if (fresh)
+        memset(t->grad, 0, (size_t)glia_tensor_numel(t) * sizeof(float));
     }
+    dx[k] = t->grad;
   }
+  if (nd->a.blocked)
+    return glia__blocked_bwd(nn, (glia__op_id)nd->id, &nd->a, x, nd->out->data, nd->aux,
+                             nd->out->grad, dx);
   if (nd->fast && op->fast_bwd)
     return op->fast_bwd(nn, &nd->a, x, nd->out->data, nd->aux, nd->out->grad, dx);
   op->ref_bwd_f(&nd->a, x, nd->out->data, nd->aux, nd->out->grad, dx);
@@ -594,9 +647,11 @@ glia_status glia_nn_backward(glia_nn *nn, glia_tensor *loss) {
 glia_status glia__backward_seed(glia_nn *nn, glia_tensor *t, const float *seed) {
   if (!t->requires_grad || nn->n_tape == 0)
     return glia_error(GLIA_ERR_ARGUMENT, "backward: nothing was recorded (inference mode?)");
-  glia_status st = ensure_grad(nn, t);
+  int fresh;
+  glia_status st = ensure_grad(nn, t, &fresh);
   if (st) return st;
   const int64_t n = glia_tensor_numel(t);
+  if (fresh) memset(t->grad, 0, (size_t)n * sizeof(float));
   for (int64_t e = 0; e < n; e++) t->grad[e] += seed[e];
   for (size_t i = nn->n_tape; i-- > 0;) {
     node *nd = nn->tape[i];

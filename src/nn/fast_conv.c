@@ -9,7 +9,7 @@
 
 #include "nn/fast_dnnl.h"
 
-#define KEY_LEN 20
+#define KEY_LEN 21
 #define MAX_ARGS 4
 #define WINO_SCRATCH_MAX ((size_t)64 << 20)
 #define WINO_SCRATCH_TRAIN ((size_t)16 << 20)
@@ -185,8 +185,9 @@ int glia__conv2d_supports(const glia__args *a) {
   return 1;
 }
 
-/* Cache key: kind (0 conv, 1 transposed), input and weight shapes, bias, attributes. */
-static void conv_key(const glia__args *a, int deconv, int64_t *key) {
+/* Cache key: kind (0 conv, 1 transposed), input and weight shapes, bias, attributes, layouts,
+ * whether a backward may follow (gradient mode). */
+static void conv_key(const glia__args *a, int deconv, int grad, int64_t *key) {
   memset(key, 0, KEY_LEN * sizeof *key);
   key[0] = deconv;
   for (int d = 0; d < 4; d++) key[1 + d] = a->shape[0][d];
@@ -194,6 +195,7 @@ static void conv_key(const glia__args *a, int deconv, int64_t *key) {
   key[9] = a->n_in > 2 && a->ndim[2] >= 0;
   for (int d = 0; d < 9; d++) key[10 + d] = a->i[d];
   key[19] = a->blocked;
+  key[20] = grad;
 }
 
 /* Geometry in oneDNN's terms for conv2d (i = stride, pad, dilation, groups; weight
@@ -313,7 +315,7 @@ static void conv_build_try(glia__dnnl *d, conv_entry *e, const glia__args *a, in
   e->wino =
       dnnl_primitive_desc_query(e->fwd.pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
       impl && strstr(impl, "wino");
-  if (blk) { /* blocked tensors are made only where nothing is recorded: no backward */
+  if (blk && !e->key[20]) { /* blocked inference: no backward */
     e->unsupported = 0;
     return;
   }
@@ -343,9 +345,9 @@ static void conv_build_try(glia__dnnl *d, conv_entry *e, const glia__args *a, in
  * PyTorch's peak memory). GLIA_CONV_DIRECT=1 keeps every convolution direct. When the chosen
  * algorithm has no backward for the shape, the entry is built again, direct. */
 static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int deconv) {
-  const size_t cap = deconv || d->direct_only ? 0
-                     : e->key[19]             ? WINO_SCRATCH_MAX
-                                              : WINO_SCRATCH_TRAIN;
+  const size_t cap = deconv || d->direct_only    ? 0
+                     : e->key[19] && !e->key[20] ? WINO_SCRATCH_MAX
+                                                 : WINO_SCRATCH_TRAIN;
   conv_build_try(d, e, a, deconv, cap);
   if (!e->unsupported || !cap) return;
   prim_destroy(&e->fwd);
@@ -371,7 +373,7 @@ static glia_status conv_entry_get(glia_nn *nn, const glia__args *a, int deconv, 
   glia_status st = glia__dnnl_get(nn, &d);
   if (st) return st;
   int64_t key[KEY_LEN];
-  conv_key(a, deconv, key);
+  conv_key(a, deconv, glia_nn_grad(nn), key);
   *dout = d;
   for (size_t i = 0; i < d->n_conv; i++)
     if (!memcmp(d->conv[i]->key, key, sizeof key)) {
@@ -555,7 +557,7 @@ static glia_status any_fwd(glia_nn *nn, const glia__args *a, int deconv, const f
   }
   void *ptrs[4] = {(void *)x[0], (void *)x[1], y, e->key[9] ? (void *)x[2] : NULL};
   unsigned ready = 0;
-  if (a->blocked && e->fwd.reorder[1]) { /* inference: the weights reordered once */
+  if (a->blocked && !e->key[20] && e->fwd.reorder[1]) { /* inference: weights reordered once */
     if ((st = cached_weights(d, e, x[1], glia__in_numel(a, 1), &ptrs[1]))) return st;
     ready = 2;
   }
@@ -577,7 +579,10 @@ static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const f
   conv_entry *e = NULL;
   glia_status st = conv_entry_get(nn, a, deconv, &d, &e);
   if (st || !e) return st ? st : GLIA_ERR_INTERNAL;
+  if (e->unsupported && a->blocked)
+    return glia_error(GLIA_ERR_INTERNAL, "conv2d: no oneDNN backward for a blocked shape");
   if (e->unsupported) {
+    if (dx[0] && (a->fresh & 1)) memset(dx[0], 0, (size_t)glia__in_numel(a, 0) * sizeof(float));
     (deconv ? glia__conv_transpose2d_bwd_f : glia__conv2d_bwd_f)(a, x, y, aux, dy, dx);
     return GLIA_OK;
   }
@@ -593,12 +598,13 @@ static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const f
     if ((st = reorder_in(d, &e->bwd_d, 0, dy, dyb))) return st;
   }
   const glia__arena_mark mark2 = glia__arena_get_mark(nn);
-  if (dx[0]) {
-    float *t = glia__arena_alloc_raw(nn, (size_t)nx * sizeof(float));
+  if (dx[0]) { /* into dx itself when it holds no value yet, else through scratch */
+    const int over = (a->fresh & 1) != 0;
+    float *t = over ? dx[0] : glia__arena_alloc_raw(nn, (size_t)nx * sizeof(float));
     if (!t) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
     void *ptrs[4] = {dyb ? dyb : (void *)dy, (void *)x[1], t, NULL};
     if ((st = run(nn, d, &e->bwd_d, ptrs, dyb ? 1u : 0u))) return st;
-    glia__add_into(dx[0], t, nx);
+    if (!over) glia__add_into(dx[0], t, nx);
     glia__arena_release(nn, mark2);
   }
   if (dx[1] || bias) {

@@ -9,6 +9,16 @@
 #include "glia/nn.h"
 
 #define GLIA__MAX_IN 5
+
+/* Three builds of a hot loop, the x86-64 baseline (SSE2), AVX2 and AVX-512, picked when the
+ * program loads (GCC/clang target_clones). Without contraction (ISO C) none fuses
+ * multiply-adds, so the three round alike. Off under AddressSanitizer (ifunc resolvers run
+ * before it is set up). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define GLIA__NN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GLIA__NN_CLONES
+#endif
 #define GLIA__MAX_DIMS GLIA_TENSOR_MAX_DIMS
 
 /* Shapes and attributes of one op call. An absent optional input has ndim -1 (and a NULL
@@ -23,8 +33,12 @@ typedef struct glia__args {
   int64_t i[12];
   double f[4];
   /* Inputs and output in oneDNN's blocked layout nChw16c (GLIA__BLK_IN(k), GLIA__BLK_OUT; 0:
-   * all plain), set by glia__run at inference inside a model's forward (glia__nn_set_blocked). */
+   * all plain), set by glia__run inside a model's forward (glia__nn_set_blocked). */
   unsigned blocked;
+  /* Backward only, for the kernels glia__bwd_overwrites names: bit k of fresh: dx[k] holds no
+   * value yet (the kernel writes it instead of adding to it); bit k of alias: dx[k] is dy's
+   * own buffer (the kernel reads each dy element before writing that dx element). */
+  unsigned fresh, alias;
 } glia__args;
 
 #define GLIA__BLK_IN(k) (1u << (k))
@@ -141,18 +155,33 @@ void glia__pool_clear(glia__pool *p);
 size_t glia__pool_bytes(const glia__pool *p);
 
 /* Blocked layout between ops (src/nn/fast_blocked.c). While on (a model's forward sets it),
- * ops that do not record a backward, on the fast path, keep 4-D activations with C % 16 == 0
- * in nChw16c from one convolution to the next: conv2d, batch norm in evaluation, relu, add of
- * two same-shape blocked tensors, max pooling and global average pooling take them; any
- * other op gets a plain copy. The caller of glia__run sees blocked tensors only while it is
- * on; turning it off is the caller's promise that no blocked tensor escapes. */
+ * ops on the fast path keep 4-D activations with C % 16 == 0 in nChw16c from one convolution
+ * to the next: conv2d, batch norm, relu, add of two same-shape blocked tensors, max pooling
+ * and global average pooling take them, forward and backward (their gradients are blocked
+ * too). At inference any other op gets a plain copy; an op that records a backward and does
+ * not take a blocked input is an error. The caller of glia__run sees blocked tensors only
+ * while it is on; turning it off is the caller's promise that no blocked tensor escapes.
+ * glia__nn_set_blocked_training(nn, 0) (or GLIA_NN_BLOCKED_TRAIN=0) keeps everything that
+ * records a backward plain (the blocked layout at inference only). */
 void glia__nn_set_blocked(glia_nn *nn, int on);
+void glia__nn_set_blocked_training(glia_nn *nn, int on);
 /* Whether op `id` takes input k blocked (inputs_blocked: the mask of the blocked inputs) and
  * whether its output is blocked: the GLIA__BLK_* mask for a->blocked. */
 unsigned glia__blocked_policy(glia__op_id id, const glia__args *a, unsigned inputs_blocked);
 /* Runs the forward of op `id` with some inputs or the output blocked (a->blocked != 0). */
 glia_status glia__blocked_fwd(glia_nn *nn, glia__op_id id, const glia__args *a,
                               const float *const *x, float *y, float *aux);
+/* The backward of op `id` run with blocked tensors (a->blocked != 0). */
+glia_status glia__blocked_bwd(glia_nn *nn, glia__op_id id, const glia__args *a,
+                              const float *const *x, const float *y, const float *aux,
+                              const float *dy, float *const *dx);
+/* The recompute of op `id` (batch norm) on blocked tensors. */
+void glia__blocked_recompute(glia__op_id id, const glia__args *a, const float *const *x,
+                             const float *aux, float *y);
+/* The inputs k whose gradient the backward of op `id` on this path (a->blocked, fast) writes
+ * whole when asked to (a->fresh), and in *inplace those it may compute in dy's own buffer
+ * (a->alias). */
+unsigned glia__bwd_overwrites(glia__op_id id, const glia__args *a, int fast, unsigned *inplace);
 /* nChw16c <-> NCHW for [N, C, H, W] with C % 16 == 0 (both buffers N·C·H·W floats). */
 void glia__to_blocked(const float *x, float *y, int64_t N, int64_t C, int64_t HW);
 void glia__to_plain(const float *x, float *y, int64_t N, int64_t C, int64_t HW);

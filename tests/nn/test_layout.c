@@ -1,8 +1,9 @@
-/* The blocked layout (nChw16c) kept between ops at inference (src/nn/fast_blocked.c): the
- * conversions round-trip and put each element where oneDNN's layout says; a small
- * conv-BN-ReLU-pool-add net gives the plain path's results with it, its intermediates are
- * blocked exactly where expected (C % 16 == 0, nothing recorded, fast path) and plain
- * elsewhere (C = 24, gradient recording, the reference path). */
+/* The blocked layout (nChw16c) kept between ops (src/nn/fast_blocked.c): the conversions
+ * round-trip and put each element where oneDNN's layout says; a small conv-BN-ReLU-pool-add
+ * net gives the plain path's results with it, its intermediates are blocked exactly where
+ * expected (C % 16 == 0, fast path) and plain elsewhere (C = 24, the reference path); in
+ * training (batch statistics, a backward recorded) the loss, every gradient and the running
+ * statistics match the plain path's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,13 +147,72 @@ static void test_blocked_net_matches_the_plain_one(void **state) {
   glia__to_blocked(stem[0], stem_b, 2, 16, 9 * 11); /* 16 channels: kept blocked */
   assert_close(stem[1], stem_b, STEM);
   assert_close(mid[1], mid[0], MID); /* 24 channels: plain */
-  /* Nothing blocked while recording or on the reference path. */
-  for (int k = 0; k < 2; k++) {
-    run(1, k, !k, out[1], stem[1], mid[1]);
-    run(0, k, !k, out[0], stem[0], mid[0]);
-    assert_memory_equal(out[1], out[0], sizeof out[0]);
-    assert_memory_equal(stem[1], stem[0], sizeof stem[0]);
+  /* Recording a backward: blocked the same way. */
+  run(1, 0, 1, out[1], stem[1], mid[1]);
+  run(0, 0, 1, out[0], stem[0], mid[0]);
+  assert_close(out[1], out[0], OUT);
+  glia__to_blocked(stem[0], stem_b, 2, 16, 9 * 11);
+  assert_close(stem[1], stem_b, STEM);
+  assert_close(mid[1], mid[0], MID);
+  /* Nothing blocked on the reference path. */
+  run(1, 1, 1, out[1], stem[1], mid[1]);
+  run(0, 1, 1, out[0], stem[0], mid[0]);
+  assert_memory_equal(out[1], out[0], sizeof out[0]);
+  assert_memory_equal(stem[1], stem[0], sizeof stem[0]);
+}
+
+/* One training step of the net (batch statistics, a backward) with blocked training on or
+ * off: the loss (MSE against a fixed target), the gradients of x and of every parameter
+ * (conv weight, BN weight and bias of each layer) and the running statistics, in `got`
+ * one after the other; returns how many floats. */
+static int train_step(int blocked_train, float *got) {
+  glia_nn *nn = NULL;
+  assert_int_equal(glia_nn_new(&nn), GLIA_OK);
+  glia__nn_set_blocked_training(nn, blocked_train);
+  uint64_t s = 11;
+  const int cin[6] = {3, 16, 32, 16, 32, 24}, cout[6] = {16, 32, 32, 32, 24, 32};
+  layer L[6];
+  for (int i = 0; i < 6; i++) L[i] = make_layer(nn, cin[i], cout[i], i == 3 ? 1 : 3, &s);
+  glia_tensor *x, *t, *m[2], *loss;
+  assert_int_equal(glia_nn_tensor(nn, 4, (int64_t[]){2, 3, 9, 11}, &x), GLIA_OK);
+  assert_int_equal(glia_nn_tensor(nn, 2, (int64_t[]){2, 32}, &t), GLIA_OK);
+  for (int64_t i = 0; i < glia_tensor_numel(x); i++) x->data[i] = uniform(&s);
+  for (int64_t i = 0; i < glia_tensor_numel(t); i++) t->data[i] = uniform(&s);
+  x->requires_grad = 1;
+  glia__nn_set_blocked(nn, 1);
+  glia_tensor *y = forward(nn, L, x, m);
+  glia__nn_set_blocked(nn, 0);
+  assert_int_equal(glia_mse_loss(nn, y, t, &loss), GLIA_OK);
+  assert_int_equal(glia_nn_backward(nn, loss), GLIA_OK);
+  int n = 0;
+  got[n++] = loss->data[0];
+  for (int64_t i = 0; i < glia_tensor_numel(x); i++) got[n++] = x->grad[i];
+  for (int l = 0; l < 6; l++) {
+    glia_tensor *g[5] = {L[l].w, L[l].g, L[l].b, L[l].m, L[l].v};
+    for (int k = 0; k < 5; k++)
+      for (int64_t i = 0; i < glia_tensor_numel(g[k]); i++)
+        got[n++] = k < 3 ? g[k]->grad[i] : g[k]->data[i];
   }
+  glia_nn_free(nn);
+  return n;
+}
+
+static void test_blocked_training_matches_the_plain_one(void **state) {
+  (void)state;
+  static float plain[40000], blocked[40000];
+  const int n = train_step(0, plain);
+  assert_true(n > 20000 && n <= 40000);
+  assert_int_equal(train_step(1, blocked), n);
+  double worst = 0, scale = 0;
+  for (int i = 0; i < n; i++) {
+    const double d = fabs((double)blocked[i] - plain[i]);
+    if (d > worst) worst = d;
+    if (fabs(plain[i]) > scale) scale = fabs(plain[i]);
+    assert_true(d <= 1e-4 * (1 + fabs(plain[i])));
+  }
+  print_message("blocked training: largest |blocked - plain| %.2e of largest |plain| %.3g over "
+                "%d values\n",
+                worst, scale, n);
 }
 
 /* conv 3→16 (blocked output) then global average pooling (plain output) of x. */
@@ -261,6 +321,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conversions_round_trip_in_onednn_order),
       cmocka_unit_test(test_blocked_net_matches_the_plain_one),
+      cmocka_unit_test(test_blocked_training_matches_the_plain_one),
       cmocka_unit_test(test_cached_weights_follow_changes),
       cmocka_unit_test(test_training_winograd_matches_direct),
   };
