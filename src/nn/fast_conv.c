@@ -12,7 +12,7 @@
 #define KEY_LEN 21
 #define MAX_ARGS 4
 #define WINO_SCRATCH_MAX ((size_t)64 << 20)
-#define WINO_SCRATCH_TRAIN ((size_t)16 << 20)
+#define WINO_SCRATCH_TRAIN ((size_t)36 << 20)
 
 /* One primitive with, per argument, the user's plain layout, the primitive's layout and the
  * reorder between them (NULL when they are the same). */
@@ -234,11 +234,10 @@ static void conv_geometry(const glia__args *a, int deconv, geometry *g) {
   }
 }
 
-/* Forward, backward-data and backward-weights descriptors of a conv or deconv. any_alg: oneDNN
- * chooses the algorithm (convolution_auto: Winograd F(4,3) for 3×3 stride-1 convolutions where
- * it pays, direct elsewhere; docs/nn.md gives its error against the direct one), used only on
- * the blocked inference path; everything recorded for a backward stays direct, whose scratch
- * is smaller. */
+/* Forward, backward-data and backward-weights descriptors of a conv or deconv. any_alg: 1,
+ * oneDNN chooses the algorithm (convolution_auto: Winograd F(4,3) for 3×3 stride-1
+ * convolutions where it pays, direct elsewhere; docs/nn.md gives its error against the direct
+ * one); 2, Winograd; 0, direct. */
 static dnnl_status_t make_desc(int deconv, int which, dnnl_convolution_desc_t *cd, conv_entry *e,
                                const geometry *g, int any_alg) {
   const dnnl_memory_desc_t *b = e->key[9] ? &e->bia : NULL;
@@ -267,6 +266,22 @@ static dnnl_status_t make_desc(int deconv, int which, dnnl_convolution_desc_t *c
                 : dnnl_dilated_convolution_backward_weights_desc_init(
                       cd, alg, &e->any_src, &e->any_wei, b, &e->any_dst, g->strides, g->dil, g->pl,
                       g->pr);
+}
+
+/* The descriptor of backward pass `which` (1 data, 2 weights): Winograd when the forward took
+ * it and this pass's scratch is at most cap bytes, else direct; 0 on failure. */
+static int bwd_pd(glia__dnnl *d, conv_entry *e, const geometry *g, int deconv, int which,
+                  size_t cap, dnnl_primitive_desc_t *pd) {
+  dnnl_convolution_desc_t cd;
+  if (e->wino && make_desc(deconv, which, &cd, e, g, 2) == dnnl_success &&
+      dnnl_primitive_desc_create(pd, &cd, d->attr, d->engine, e->fwd.pd) == dnnl_success) {
+    const dnnl_memory_desc_t *sp = dnnl_primitive_desc_query_md(*pd, dnnl_query_scratchpad_md, 0);
+    if (!sp || dnnl_memory_desc_get_size(sp) <= cap) return 1;
+    dnnl_primitive_desc_destroy(*pd);
+    *pd = NULL;
+  }
+  return make_desc(deconv, which, &cd, e, g, 0) == dnnl_success &&
+         dnnl_primitive_desc_create(pd, &cd, d->attr, d->engine, e->fwd.pd) == dnnl_success;
 }
 
 /* One try of conv_build: oneDNN's algorithm choice when cap > 0 and its forward scratch is at
@@ -319,15 +334,11 @@ static void conv_build_try(glia__dnnl *d, conv_entry *e, const glia__args *a, in
     e->unsupported = 0;
     return;
   }
-  if (make_desc(deconv, 1, &cd, e, &g, e->wino ? 2 : 0) != dnnl_success ||
-      dnnl_primitive_desc_create(&e->bwd_d.pd, &cd, d->attr, d->engine, e->fwd.pd) != dnnl_success)
-    return;
+  if (!bwd_pd(d, e, &g, deconv, 1, cap, &e->bwd_d.pd)) return;
   const int da[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, dout[3] = {0, 0, 1};
   const dnnl_memory_desc_t *dm[3] = {&e->dst, &e->wei, &e->src};
   if (!prim_setup(d->engine, &e->bwd_d, 3, da, dm, dout)) return;
-  if (make_desc(deconv, 2, &cd, e, &g, e->wino ? 2 : 0) != dnnl_success ||
-      dnnl_primitive_desc_create(&e->bwd_w.pd, &cd, d->attr, d->engine, e->fwd.pd) != dnnl_success)
-    return;
+  if (!bwd_pd(d, e, &g, deconv, 2, cap, &e->bwd_w.pd)) return;
   const int wa[4] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
             wo[4] = {0, 0, 1, 1};
   const dnnl_memory_desc_t *wm[4] = {&e->src, &e->dst, &e->wei, &e->bia};
@@ -337,13 +348,15 @@ static void conv_build_try(glia__dnnl *d, conv_entry *e, const glia__args *a, in
 
 /* Builds the primitives of a new cache entry; marks it unsupported when oneDNN has no
  * implementation for the shape. A convolution lets oneDNN choose its algorithm
- * (convolution_auto: Winograd F(4,3) for 3×3 stride-1 convolutions where it pays; its
- * backwards then use Winograd too) unless that forward's scratch exceeds a cap: 64 MiB on the
- * blocked inference path (Winograd wanted 233 MB for the small CNN's first convolution at
- * batch 32, 128²; ResNet-18's largest is 54 MB), 16 MiB when a backward is recorded (the
- * scratch of ResNet-18's layers 3-4, 35-54 MB, would put its training step above half of
- * PyTorch's peak memory). GLIA_CONV_DIRECT=1 keeps every convolution direct. When the chosen
- * algorithm has no backward for the shape, the entry is built again, direct. */
+ * (convolution_auto: Winograd F(4,3) for 3×3 stride-1 convolutions where it pays) unless that
+ * forward's scratch exceeds a cap: 64 MiB on the blocked inference path (Winograd wanted 233 MB
+ * for the small CNN's first convolution at batch 32, 128²; ResNet-18's largest is 51 MB),
+ * 36 MiB when a backward may be recorded; each backward pass of a Winograd forward is Winograd
+ * too when its own scratch is within the cap, else direct (ResNet-18's layer 3 wants 53 MB for
+ * the weights' backward). Past those caps the transformed tensors would put ResNet-18's
+ * training step above half of PyTorch's peak memory (docs/nn.md). GLIA_CONV_DIRECT=1 keeps
+ * every convolution direct. When the chosen algorithm has no backward for the shape, the
+ * entry is built again, direct. */
 static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int deconv) {
   const size_t cap = deconv || d->direct_only    ? 0
                      : e->key[19] && !e->key[20] ? WINO_SCRATCH_MAX
