@@ -13,6 +13,7 @@
 #define MAX_ARGS 4
 #define WINO_SCRATCH_MAX ((size_t)64 << 20)
 #define WINO_SCRATCH_TRAIN ((size_t)36 << 20)
+#define WINO_SCRATCH_BWD ((size_t)16 << 20)
 
 /* One primitive with, per argument, the user's plain layout, the primitive's layout and the
  * reorder between them (NULL when they are the same). */
@@ -285,7 +286,8 @@ static int bwd_pd(glia__dnnl *d, conv_entry *e, const geometry *g, int deconv, i
 }
 
 /* One try of conv_build: oneDNN's algorithm choice when cap > 0 and its forward scratch is at
- * most cap bytes, direct otherwise. */
+ * most cap bytes, direct otherwise; each backward pass of a Winograd forward Winograd when its
+ * scratch is at most WINO_SCRATCH_BWD bytes. */
 static void conv_build_try(glia__dnnl *d, conv_entry *e, const glia__args *a, int deconv,
                            size_t cap) {
   geometry g;
@@ -334,11 +336,11 @@ static void conv_build_try(glia__dnnl *d, conv_entry *e, const glia__args *a, in
     e->unsupported = 0;
     return;
   }
-  if (!bwd_pd(d, e, &g, deconv, 1, cap, &e->bwd_d.pd)) return;
+  if (!bwd_pd(d, e, &g, deconv, 1, WINO_SCRATCH_BWD, &e->bwd_d.pd)) return;
   const int da[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, dout[3] = {0, 0, 1};
   const dnnl_memory_desc_t *dm[3] = {&e->dst, &e->wei, &e->src};
   if (!prim_setup(d->engine, &e->bwd_d, 3, da, dm, dout)) return;
-  if (!bwd_pd(d, e, &g, deconv, 2, cap, &e->bwd_w.pd)) return;
+  if (!bwd_pd(d, e, &g, deconv, 2, WINO_SCRATCH_BWD, &e->bwd_w.pd)) return;
   const int wa[4] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
             wo[4] = {0, 0, 1, 1};
   const dnnl_memory_desc_t *wm[4] = {&e->src, &e->dst, &e->wei, &e->bia};
@@ -352,9 +354,10 @@ static void conv_build_try(glia__dnnl *d, conv_entry *e, const glia__args *a, in
  * forward's scratch exceeds a cap: 64 MiB on the blocked inference path (Winograd wanted 233 MB
  * for the small CNN's first convolution at batch 32, 128²; ResNet-18's largest is 51 MB),
  * 36 MiB when a backward may be recorded; each backward pass of a Winograd forward is Winograd
- * too when its own scratch is within the cap, else direct (ResNet-18's layer 3 wants 53 MB for
- * the weights' backward). Past those caps the transformed tensors would put ResNet-18's
- * training step above half of PyTorch's peak memory (docs/nn.md). GLIA_CONV_DIRECT=1 keeps
+ * too when its own scratch is at most 16 MiB, else direct (ResNet-18's layers 2-3 want 33-53
+ * MB there). The backward's cap is lower because its passes run while most saved activations
+ * are still alive: at 36 MiB, ResNet-18's training step peaked 27 MB higher (484 MB) and was
+ * 8% faster, within 1% of half of PyTorch's peak (docs/nn.md). GLIA_CONV_DIRECT=1 keeps
  * every convolution direct. When the chosen algorithm has no backward for the shape, the
  * entry is built again, direct. */
 static void conv_build(glia__dnnl *d, conv_entry *e, const glia__args *a, int deconv) {
