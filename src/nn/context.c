@@ -63,6 +63,7 @@ struct glia_nn {
   int reuse_next;    /* glia_nn_reuse_input: the next op may write over its first input */
   int blocked;       /* glia__nn_set_blocked: blocked layout between ops */
   int blocked_train; /* ... including ops that record a backward (GLIA_NN_BLOCKED_TRAIN) */
+  int hand_bn;       /* blocked batch norm on the hand kernels, not oneDNN's (GLIA_NN_BN_HAND) */
   int profile;       /* GLIA_PROFILE=1: per-op times printed to stderr at free */
   double prof_fwd[GLIA__OP_COUNT], prof_bwd[GLIA__OP_COUNT];
   glia_rng rng;
@@ -89,6 +90,8 @@ glia_status glia_nn_new(glia_nn **out) {
   nn->keep_all = env && env[0] && strcmp(env, "0") != 0;
   env = getenv("GLIA_NN_BLOCKED_TRAIN");
   nn->blocked_train = !(env && env[0] && strcmp(env, "0") == 0);
+  env = getenv("GLIA_NN_BN_HAND");
+  nn->hand_bn = env && env[0] && strcmp(env, "0") != 0;
   env = getenv("GLIA_PROFILE");
   nn->profile = env && env[0] && strcmp(env, "0") != 0;
   glia_nn_seed(nn, 0);
@@ -138,6 +141,8 @@ int glia_nn_memory_saving(const glia_nn *nn) { return !nn->keep_all; }
 glia__dnnl **glia__nn_dnnl_slot(glia_nn *nn) { return &nn->dnnl; }
 void glia__nn_set_blocked(glia_nn *nn, int on) { nn->blocked = on != 0; }
 void glia__nn_set_blocked_training(glia_nn *nn, int on) { nn->blocked_train = on != 0; }
+void glia__nn_set_dnnl_batch_norm(glia_nn *nn, int on) { nn->hand_bn = on == 0; }
+int glia__nn_dnnl_batch_norm(const glia_nn *nn) { return !nn->hand_bn; }
 
 /* The random stream is core's generator (glia_rng, xoshiro256**), stream 0 of the seed. */
 void glia_nn_seed(glia_nn *nn, uint64_t seed) { glia_rng_seed(&nn->rng, seed, 0); }
@@ -160,19 +165,8 @@ void *glia__arena_alloc(glia_nn *nn, size_t bytes) {
   return p;
 }
 
-void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes) {
-  if (bytes >= POOL_MIN) { /* kernel scratch: from the pool, given back by arena marks */
-    if (nn->n_scratch == nn->cap_scratch) {
-      size_t cap = nn->cap_scratch ? 2 * nn->cap_scratch : 64;
-      float **sc = glia_realloc(nn->scratch, cap * sizeof *sc);
-      if (!sc) return NULL;
-      nn->scratch = sc;
-      nn->cap_scratch = cap;
-    }
-    float *p = glia__pool_get(nn->pool, bytes);
-    if (p) nn->scratch[nn->n_scratch++] = p;
-    return p;
-  }
+/* From the bump arena's chunks whatever the size (a new chunk when none has room). */
+static void *bump_alloc(glia_nn *nn, size_t bytes) {
   size_t need = (bytes + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
   if (need < bytes) return NULL;
   if (need == 0) need = ARENA_ALIGN;
@@ -197,6 +191,22 @@ void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes) {
   nn->cur = nn->n_chunks++;
   nn->high_water += size;
   return base;
+}
+
+void *glia__arena_alloc_raw(glia_nn *nn, size_t bytes) {
+  if (bytes >= POOL_MIN) { /* kernel scratch: from the pool, given back by arena marks */
+    if (nn->n_scratch == nn->cap_scratch) {
+      size_t cap = nn->cap_scratch ? 2 * nn->cap_scratch : 64;
+      float **sc = glia_realloc(nn->scratch, cap * sizeof *sc);
+      if (!sc) return NULL;
+      nn->scratch = sc;
+      nn->cap_scratch = cap;
+    }
+    float *p = glia__pool_get(nn->pool, bytes);
+    if (p) nn->scratch[nn->n_scratch++] = p;
+    return p;
+  }
+  return bump_alloc(nn, bytes);
 }
 
 size_t glia_nn_arena_bytes(const glia_nn *nn) {
@@ -279,7 +289,7 @@ static glia_status rebuild(glia_nn *nn, atensor *m) {
   float *y = glia__pool_get(nn->pool, (size_t)glia_tensor_numel(&m->t) * sizeof(float));
   if (!y) return glia_error(GLIA_ERR_NOMEM, "backward: out of memory");
   if (p->a.blocked)
-    glia__blocked_recompute(p->id, &p->a, x, p->aux, y);
+    glia__blocked_recompute(nn, p->id, &p->a, x, p->aux, y);
   else
     glia__ops[p->id]->recompute(&p->a, x, p->aux, y);
   m->data_buf = m->t.data = y;
@@ -496,7 +506,9 @@ glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in_caller
   y->data = yd;
   ym->blocked = (a->blocked & GLIA__BLK_OUT) != 0;
   float *aux_buf = NULL;
-  float *aux = n_aux ? buf_alloc(nn, n_aux * sizeof(float), 0, &aux_buf) : NULL;
+  float *aux = !n_aux          ? NULL
+               : op->aux_arena ? bump_alloc(nn, n_aux * sizeof(float))
+                               : buf_alloc(nn, n_aux * sizeof(float), 0, &aux_buf);
   if (n_aux && !aux) return glia_error(GLIA_ERR_NOMEM, "%s: out of memory", op->name);
   const float *x[GLIA__MAX_IN] = {0};
   for (int k = 0; k < n_in; k++) x[k] = in[k] ? in[k]->data : NULL;

@@ -72,22 +72,42 @@ void glia__to_plain(const float *x, float *y, int64_t N, int64_t C, int64_t HW) 
  * over threads. Sums run in float over at most CHUNK positions, then in double. */
 #define CHUNK 256
 
-GLIA__NN_CLONES static void lanes_sum(const float *restrict xs, int64_t n, float *restrict s) {
-  for (int l = 0; l < BLK; l++) s[l] = 0;
-  for (int64_t k = 0; k < n; k++)
+/* Sums keep U independent accumulators per lane (positions k ≡ j mod U), local arrays held in
+ * registers, added together and copied out at the end: one chain of dependent additions per
+ * lane would bound the loop by the adder's latency. */
+#define U 4
+
+GLIA__NN_CLONES static void lanes_sum(const float *restrict xs, int64_t n, float *restrict out) {
+  float s[U][BLK] = {{0}};
+  int64_t k = 0;
+  for (; k + U <= n; k += U)
+    for (int j = 0; j < U; j++)
 #pragma omp simd
-    for (int l = 0; l < BLK; l++) s[l] += xs[k * BLK + l];
+      for (int l = 0; l < BLK; l++) s[j][l] += xs[(k + j) * BLK + l];
+  for (; k < n; k++)
+#pragma omp simd
+    for (int l = 0; l < BLK; l++) s[0][l] += xs[k * BLK + l];
+  for (int l = 0; l < BLK; l++) out[l] = (s[0][l] + s[1][l]) + (s[2][l] + s[3][l]);
 }
 
 GLIA__NN_CLONES static void lanes_sqdev(const float *restrict xs, int64_t n,
-                                        const float *restrict mu, float *restrict s) {
-  for (int l = 0; l < BLK; l++) s[l] = 0;
-  for (int64_t k = 0; k < n; k++)
+                                        const float *restrict mu, float *restrict out) {
+  float s[U][BLK] = {{0}};
+  int64_t k = 0;
+  for (; k + U <= n; k += U)
+    for (int j = 0; j < U; j++)
+#pragma omp simd
+      for (int l = 0; l < BLK; l++) {
+        const float d = xs[(k + j) * BLK + l] - mu[l];
+        s[j][l] += d * d;
+      }
+  for (; k < n; k++)
 #pragma omp simd
     for (int l = 0; l < BLK; l++) {
       const float d = xs[k * BLK + l] - mu[l];
-      s[l] += d * d;
+      s[0][l] += d * d;
     }
+  for (int l = 0; l < BLK; l++) out[l] = (s[0][l] + s[1][l]) + (s[2][l] + s[3][l]);
 }
 
 GLIA__NN_CLONES static void lanes_apply(const float *restrict xs, float *restrict ys, int64_t n,
@@ -110,26 +130,25 @@ GLIA__NN_CLONES static void lanes_apply(const float *restrict xs, float *restric
 GLIA__NN_CLONES static void lanes_bwd_sums(const float *restrict xs, const float *restrict ds,
                                            int64_t n, const float *restrict mu,
                                            const float *restrict inv, const float *restrict sc,
-                                           const float *restrict sh, int relu, float *restrict sd,
-                                           float *restrict sx) {
-  for (int l = 0; l < BLK; l++) sd[l] = sx[l] = 0;
-  if (relu)
-    for (int64_t k = 0; k < n; k++)
+                                           const float *restrict sh, int relu,
+                                           float *restrict out_d, float *restrict out_x) {
+  float sd[U][BLK] = {{0}}, sx[U][BLK] = {{0}};
+  int64_t k = 0;
+  for (; k < n; k += U) {
+    const int m = n - k < U ? (int)(n - k) : U;
+    for (int j = 0; j < m; j++)
 #pragma omp simd
       for (int l = 0; l < BLK; l++) {
-        const float xv = xs[k * BLK + l], v = ds[k * BLK + l];
-        const float d = xv * sc[l] + sh[l] > 0 ? v : 0.0f;
-        sd[l] += d;
-        sx[l] += d * ((xv - mu[l]) * inv[l]);
+        const float xv = xs[(k + j) * BLK + l], v = ds[(k + j) * BLK + l];
+        const float d = !relu || xv * sc[l] + sh[l] > 0 ? v : 0.0f;
+        sd[j][l] += d;
+        sx[j][l] += d * ((xv - mu[l]) * inv[l]);
       }
-  else
-    for (int64_t k = 0; k < n; k++)
-#pragma omp simd
-      for (int l = 0; l < BLK; l++) {
-        const float xv = xs[k * BLK + l], v = ds[k * BLK + l];
-        sd[l] += v;
-        sx[l] += v * ((xv - mu[l]) * inv[l]);
-      }
+  }
+  for (int l = 0; l < BLK; l++) {
+    out_d[l] = (sd[0][l] + sd[1][l]) + (sd[2][l] + sd[3][l]);
+    out_x[l] = (sx[0][l] + sx[1][l]) + (sx[2][l] + sx[3][l]);
+  }
 }
 
 /* dx = sc·(d - k2 - (x - mu)·k3), written (over) or added; gs may be ds. */
@@ -397,7 +416,10 @@ GLIA__NN_CLONES static void relu_bwd_range(const float *y, const float *dy, floa
 glia_status glia__blocked_fwd(glia_nn *nn, glia__op_id id, const glia__args *a,
                               const float *const *x, float *y, float *aux) {
   if (id == GLIA__OP_conv2d) return glia__conv2d_fast_fwd(nn, a, x, y, aux);
-  if (id == GLIA__OP_batch_norm) return bn_fwd(a, x, y, aux);
+  if (id == GLIA__OP_batch_norm) { /* training: oneDNN's kernel where it has one */
+    glia_status st = GLIA_OK;
+    return glia__bn_dnnl_fwd(nn, a, x, y, aux, &st) ? st : bn_fwd(a, x, y, aux);
+  }
   if (id == GLIA__OP_relu)
     glia__relu_fwd_f(a, x, y, aux);
   else if (id == GLIA__OP_add)
@@ -437,7 +459,12 @@ glia_status glia__blocked_bwd(glia_nn *nn, glia__op_id id, const glia__args *a,
   const int64_t n = glia__in_numel(a, 0);
   switch (id) {
   case GLIA__OP_conv2d: return glia__conv2d_fast_bwd(nn, a, x, y, aux, dy, dx);
-  case GLIA__OP_batch_norm: bn_bwd(a, x, aux, dy, dx); break;
+  case GLIA__OP_batch_norm: {
+    glia_status st = GLIA_OK;
+    if (glia__bn_dnnl_bwd(nn, a, x, aux, dy, dx, &st)) return st;
+    bn_bwd(a, x, aux, dy, dx);
+    break;
+  }
   case GLIA__OP_relu:
     if (!dx[0]) break;
 #pragma omp parallel
@@ -469,8 +496,8 @@ glia_status glia__blocked_bwd(glia_nn *nn, glia__op_id id, const glia__args *a,
   return GLIA_OK;
 }
 
-void glia__blocked_recompute(glia__op_id id, const glia__args *a, const float *const *x,
-                             const float *aux, float *y) {
-  (void)id; /* batch norm is the only op with a recompute, and its output is bn_apply's */
-  bn_apply(a, x[0], aux, y);
+void glia__blocked_recompute(glia_nn *nn, glia__op_id id, const glia__args *a,
+                             const float *const *x, const float *aux, float *y) {
+  (void)id; /* batch norm is the only op with a recompute: its forward's kernel again */
+  if (!glia__bn_dnnl_recompute(nn, a, x, aux, y)) bn_apply(a, x[0], aux, y);
 }

@@ -141,6 +141,7 @@ glia_status glia__dnnl_get(glia_nn *nn, glia__dnnl **out) {
 }
 
 dnnl_engine_t glia__dnnl_engine(const glia__dnnl *d) { return d->engine; }
+const_dnnl_primitive_attr_t glia__dnnl_attr(const glia__dnnl *d) { return d->attr; }
 
 glia__dnnl_entry *glia__dnnl_find(const glia__dnnl *d, const int64_t *key) {
   for (size_t i = 0; i < d->n_other; i++)

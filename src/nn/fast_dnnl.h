@@ -23,6 +23,8 @@ enum { GLIA__DNNL_BN = 1, GLIA__DNNL_POOL = 2 };
 /* The context's oneDNN state, created on first use (error: no engine or memory). */
 glia_status glia__dnnl_get(glia_nn *nn, glia__dnnl **out);
 dnnl_engine_t glia__dnnl_engine(const glia__dnnl *d);
+/* Primitive attributes with a user-mode scratchpad (the caller passes DNNL_ARG_SCRATCHPAD). */
+const_dnnl_primitive_attr_t glia__dnnl_attr(const glia__dnnl *d);
 /* The entry with this key, or NULL. */
 glia__dnnl_entry *glia__dnnl_find(const glia__dnnl *d, const int64_t *key);
 /* Adds e to the cache, which then owns it (on failure e is destroyed). */

@@ -61,6 +61,10 @@ typedef struct glia__op {
   glia_status (*shape)(glia__args *a);
   /* Floats of saved state the forward writes for the backward (NULL: none). */
   size_t (*aux_size)(const glia__args *a);
+  /* 1: the saved state comes from the step's bump arena, not the pool, even when large (it is
+   * small next to the activations and lives until the backward; in the pool such blocks
+   * fragmented the space that large scratch buffers need). */
+  int aux_arena;
   glia__fwd_f ref_fwd_f;
   glia__bwd_f ref_bwd_f;
   glia__fwd_d ref_fwd_d;
@@ -176,8 +180,22 @@ glia_status glia__blocked_bwd(glia_nn *nn, glia__op_id id, const glia__args *a,
                               const float *const *x, const float *y, const float *aux,
                               const float *dy, float *const *dx);
 /* The recompute of op `id` (batch norm) on blocked tensors. */
-void glia__blocked_recompute(glia__op_id id, const glia__args *a, const float *const *x,
-                             const float *aux, float *y);
+void glia__blocked_recompute(glia_nn *nn, glia__op_id id, const glia__args *a,
+                             const float *const *x, const float *aux, float *y);
+/* Batch norm in training on blocked tensors with oneDNN (src/nn/fast_bnorm.c): each returns 0
+ * when oneDNN has no kernel for the call (the hand kernels then run), else 1 with the status
+ * in *st; aux holds the hand path's 5·C floats, then oneDNN's ReLU mask
+ * (glia__bn_blocked_ws_floats). */
+size_t glia__bn_blocked_ws_floats(const glia__args *a);
+/* Whether blocked batch norm in training may use oneDNN (default 1; 0: the hand kernels). */
+void glia__nn_set_dnnl_batch_norm(glia_nn *nn, int on);
+int glia__nn_dnnl_batch_norm(const glia_nn *nn);
+int glia__bn_dnnl_fwd(glia_nn *nn, const glia__args *a, const float *const *x, float *y, float *aux,
+                      glia_status *st);
+int glia__bn_dnnl_bwd(glia_nn *nn, const glia__args *a, const float *const *x, const float *aux,
+                      const float *dy, float *const *dx, glia_status *st);
+int glia__bn_dnnl_recompute(glia_nn *nn, const glia__args *a, const float *const *x,
+                            const float *aux, float *y);
 /* The inputs k whose gradient the backward of op `id` on this path (a->blocked, fast) writes
  * whole when asked to (a->fresh), and in *inplace those it may compute in dy's own buffer
  * (a->alias). */

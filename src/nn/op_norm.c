@@ -22,8 +22,11 @@ static glia_status bn_shape(glia__args *a) {
 }
 
 /* mean, invstd, biased variance; then the reference's scale and shift (y = x·scale + shift
- * before the ReLU), from which its backward finds the fused ReLU's mask without y. */
-static size_t bn_aux(const glia__args *a) { return 5 * (size_t)a->shape[0][1]; }
+ * before the ReLU), from which its backward finds the fused ReLU's mask without y; on blocked
+ * tensors in training with the ReLU, oneDNN's mask after them (fast_bnorm.c). */
+static size_t bn_aux(const glia__args *a) {
+  return 5 * (size_t)a->shape[0][1] + glia__bn_blocked_ws_floats(a);
+}
 
 /* Training: running = (1 - momentum)·running + momentum·batch, with the unbiased variance. */
 static void bn_post(glia_nn *nn, const glia__args *a, glia_tensor *const *in, const float *aux) {
@@ -66,6 +69,7 @@ const glia__op glia__op_batch_norm = {
     .diff = 7,
     .shape = bn_shape,
     .aux_size = bn_aux,
+    .aux_arena = 1,
     GLIA__REF_ROW(batch_norm),
     .fast_supports = glia__batch_norm_supports,
     .fast_fwd = glia__batch_norm_fast_fwd,

@@ -162,13 +162,14 @@ static void test_blocked_net_matches_the_plain_one(void **state) {
 }
 
 /* One training step of the net (batch statistics, a backward) with blocked training on or
- * off: the loss (MSE against a fixed target), the gradients of x and of every parameter
- * (conv weight, BN weight and bias of each layer) and the running statistics, in `got`
- * one after the other; returns how many floats. */
-static int train_step(int blocked_train, float *got) {
+ * off (and blocked batch norm on oneDNN's kernel or the hand ones): the loss (MSE against a fixed
+ * target), the gradients of x and of every parameter (conv weight, BN weight and bias of each
+ * layer) and the running statistics, in `got` one after the other; returns how many floats. */
+static int train_step(int blocked_train, int dnnl_bn, float *got) {
   glia_nn *nn = NULL;
   assert_int_equal(glia_nn_new(&nn), GLIA_OK);
   glia__nn_set_blocked_training(nn, blocked_train);
+  glia__nn_set_dnnl_batch_norm(nn, dnnl_bn);
   uint64_t s = 11;
   const int cin[6] = {3, 16, 32, 16, 32, 24}, cout[6] = {16, 32, 32, 32, 24, 32};
   layer L[6];
@@ -200,19 +201,21 @@ static int train_step(int blocked_train, float *got) {
 static void test_blocked_training_matches_the_plain_one(void **state) {
   (void)state;
   static float plain[40000], blocked[40000];
-  const int n = train_step(0, plain);
+  const int n = train_step(0, 1, plain);
   assert_true(n > 20000 && n <= 40000);
-  assert_int_equal(train_step(1, blocked), n);
-  double worst = 0, scale = 0;
-  for (int i = 0; i < n; i++) {
-    const double d = fabs((double)blocked[i] - plain[i]);
-    if (d > worst) worst = d;
-    if (fabs(plain[i]) > scale) scale = fabs(plain[i]);
-    assert_true(d <= 1e-4 * (1 + fabs(plain[i])));
+  for (int dnnl_bn = 0; dnnl_bn < 2; dnnl_bn++) {
+    assert_int_equal(train_step(1, dnnl_bn, blocked), n);
+    double worst = 0, scale = 0;
+    for (int i = 0; i < n; i++) {
+      const double d = fabs((double)blocked[i] - plain[i]);
+      if (d > worst) worst = d;
+      if (fabs(plain[i]) > scale) scale = fabs(plain[i]);
+      assert_true(d <= 1e-4 * (1 + fabs(plain[i])));
+    }
+    print_message("blocked training (batch norm: %s): largest |blocked - plain| %.2e of largest "
+                  "|plain| %.3g over %d values\n",
+                  dnnl_bn ? "oneDNN" : "hand", worst, scale, n);
   }
-  print_message("blocked training: largest |blocked - plain| %.2e of largest |plain| %.3g over "
-                "%d values\n",
-                worst, scale, n);
 }
 
 /* conv 3→16 (blocked output) then global average pooling (plain output) of x. */
