@@ -37,7 +37,8 @@ size_t glia__bn_blocked_ws_floats(const glia__args *a) {
 }
 
 static int usable(const glia_nn *nn, const glia__args *a) {
-  return glia__nn_dnnl_batch_norm(nn) && a->i[0] && a->ndim[1] > 0 && a->ndim[2] > 0 && a->ndim[0] == 4;
+  return glia__nn_dnnl_batch_norm(nn) && a->i[0] && a->ndim[1] > 0 && a->ndim[2] > 0 &&
+         a->ndim[0] == 4;
 }
 
 static void bn_build(glia__dnnl *d, bn_entry *e, const glia__args *a) {
@@ -77,7 +78,8 @@ static void bn_build(glia__dnnl *d, bn_entry *e, const glia__args *a) {
     return;
   const_dnnl_primitive_desc_t pds[3] = {e->fpd, e->bpd, e->rpd};
   for (int i = 0; i < 3; i++) {
-    const dnnl_memory_desc_t *sp = dnnl_primitive_desc_query_md(pds[i], dnnl_query_scratchpad_md, 0);
+    const dnnl_memory_desc_t *sp =
+        dnnl_primitive_desc_query_md(pds[i], dnnl_query_scratchpad_md, 0);
     if (sp && dnnl_memory_desc_get_size(sp) > e->scratch_bytes) {
       e->scratch = *sp;
       e->scratch_bytes = dnnl_memory_desc_get_size(sp);
@@ -89,8 +91,8 @@ static void bn_build(glia__dnnl *d, bn_entry *e, const glia__args *a) {
 /* The cached entry of a's shape (NULL with *d set: none usable, the hand kernels run). */
 static glia_status bn_get(glia_nn *nn, const glia__args *a, glia__dnnl **d, bn_entry **out) {
   *out = NULL;
-  int64_t key[GLIA__DNNL_KEY] = {GLIA__DNNL_BN, a->shape[0][0], a->shape[0][1], a->shape[0][2],
-                                 a->shape[0][3], a->i[1] != 0};
+  int64_t key[GLIA__DNNL_KEY] = {GLIA__DNNL_BN,  a->shape[0][0], a->shape[0][1],
+                                 a->shape[0][2], a->shape[0][3], a->i[1] != 0};
   float eps = (float)a->f[0];
   memcpy(&key[6], &eps, sizeof eps);
   glia_status st = glia__dnnl_get(nn, d);
@@ -112,8 +114,7 @@ static glia_status bn_get(glia_nn *nn, const glia__args *a, glia__dnnl **d, bn_e
 
 /* Runs p with its n arguments and the entry's scratch, taken from the context for the call. */
 static glia_status run(glia_nn *nn, glia__dnnl *d, const bn_entry *e, dnnl_primitive_t p, int n,
-                       const int *args, const dnnl_memory_desc_t *const *mds,
-                       void *const *ptrs) {
+                       const int *args, const dnnl_memory_desc_t *const *mds, void *const *ptrs) {
   int a2[11];
   const dnnl_memory_desc_t *m2[11];
   void *p2[11];
@@ -146,8 +147,8 @@ static void bn_derived(const glia__args *a, const float *const *x, float *aux) {
   }
 }
 
-int glia__bn_dnnl_fwd(glia_nn *nn, const glia__args *a, const float *const *x, float *y,
-                      float *aux, glia_status *st) {
+int glia__bn_dnnl_fwd(glia_nn *nn, const glia__args *a, const float *const *x, float *y, float *aux,
+                      glia_status *st) {
   glia__dnnl *d = NULL;
   bn_entry *e = NULL;
   *st = usable(nn, a) ? bn_get(nn, a, &d, &e) : GLIA_OK;
@@ -157,8 +158,8 @@ int glia__bn_dnnl_fwd(glia_nn *nn, const glia__args *a, const float *const *x, f
                        DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_WORKSPACE};
   const dnnl_memory_desc_t *mds[7] = {&e->data, &e->data, &e->param, &e->param,
                                       &e->stat, &e->stat, &e->ws};
-  void *const ptrs[7] = {(void *)x[0], y,           (void *)x[1], (void *)x[2],
-                         aux,          aux + 2 * C, a->i[1] ? aux + 5 * C : NULL};
+  void *const ptrs[7] = {
+      (void *)x[0], y, (void *)x[1], (void *)x[2], aux, aux + 2 * C, a->i[1] ? aux + 5 * C : NULL};
   *st = run(nn, d, e, e->fwd, 7, args, mds, ptrs);
   if (!*st) bn_derived(a, x, aux);
   return 1;
@@ -172,10 +173,9 @@ int glia__bn_dnnl_recompute(glia_nn *nn, const glia__args *a, const float *const
   const int64_t C = a->shape[0][1];
   const int args[6] = {DNNL_ARG_SRC,   DNNL_ARG_DST,  DNNL_ARG_SCALE,
                        DNNL_ARG_SHIFT, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE};
-  const dnnl_memory_desc_t *mds[6] = {&e->data, &e->data, &e->param,
-                                      &e->param, &e->stat, &e->stat};
-  void *const ptrs[6] = {(void *)x[0], y, (void *)x[1], (void *)x[2], (void *)aux,
-                         (void *)(aux + 2 * C)};
+  const dnnl_memory_desc_t *mds[6] = {&e->data, &e->data, &e->param, &e->param, &e->stat, &e->stat};
+  void *const ptrs[6] = {(void *)x[0], y,           (void *)x[1],
+                         (void *)x[2], (void *)aux, (void *)(aux + 2 * C)};
   return run(nn, d, e, e->rec, 6, args, mds, ptrs) == GLIA_OK;
 }
 
@@ -196,15 +196,22 @@ int glia__bn_dnnl_bwd(glia_nn *nn, const glia__args *a, const float *const *x, c
     return 1;
   }
   /* (oneDNN 2.6 refuses the backward without the shift, which it does not read.) */
-  const int args[10] = {DNNL_ARG_SRC,      DNNL_ARG_DIFF_DST,  DNNL_ARG_SCALE,
-                        DNNL_ARG_SHIFT,    DNNL_ARG_MEAN,      DNNL_ARG_VARIANCE,
+  const int args[10] = {DNNL_ARG_SRC,       DNNL_ARG_DIFF_DST, DNNL_ARG_SCALE,
+                        DNNL_ARG_SHIFT,     DNNL_ARG_MEAN,     DNNL_ARG_VARIANCE,
                         DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE,
                         DNNL_ARG_DIFF_SHIFT};
   const dnnl_memory_desc_t *mds[10] = {&e->data, &e->data, &e->param, &e->param, &e->stat,
                                        &e->stat, &e->ws,   &e->data,  &e->param, &e->param};
-  void *const ptrs[10] = {(void *)x[0], (void *)dy, (void *)x[1], (void *)x[2], (void *)aux,
-                          (void *)(aux + 2 * C), a->i[1] ? (void *)(aux + 5 * C) : NULL,
-                          g, dp, dp + C};
+  void *const ptrs[10] = {(void *)x[0],
+                          (void *)dy,
+                          (void *)x[1],
+                          (void *)x[2],
+                          (void *)aux,
+                          (void *)(aux + 2 * C),
+                          a->i[1] ? (void *)(aux + 5 * C) : NULL,
+                          g,
+                          dp,
+                          dp + C};
   *st = run(nn, d, e, e->bwd, 10, args, mds, ptrs);
   if (!*st) {
     if (dx[0] && !direct) glia__add_into(dx[0], g, n);

@@ -218,6 +218,33 @@ static void test_blocked_training_matches_the_plain_one(void **state) {
   }
 }
 
+/* While recording, a blocked tensor reaching an op without a blocked kernel is an error that
+ * names the op (no conversion is recorded, so its gradient could not flow back). */
+static void test_recorded_op_refuses_a_blocked_input(void **state) {
+  (void)state;
+  for (int blocked_train = 1; blocked_train >= 0; blocked_train--) {
+    glia_nn *nn = NULL;
+    assert_int_equal(glia_nn_new(&nn), GLIA_OK);
+    glia__nn_set_blocked_training(nn, blocked_train);
+    uint64_t s = 5;
+    layer l = make_layer(nn, 3, 16, 3, &s);
+    glia_tensor *x, *h;
+    assert_int_equal(glia_nn_tensor(nn, 4, (int64_t[]){2, 3, 6, 6}, &x), GLIA_OK);
+    for (int64_t i = 0; i < glia_tensor_numel(x); i++) x->data[i] = uniform(&s);
+    glia__nn_set_blocked(nn, 1);
+    h = conv_bn(nn, &l, x, 1, 1, 1);
+    if (blocked_train) { /* 16 channels: blocked, and sigmoid has no blocked kernel */
+      assert_int_equal(glia_sigmoid(nn, h, &h), GLIA_ERR_INTERNAL);
+      assert_non_null(strstr(glia_last_error(), "sigmoid"));
+      assert_non_null(strstr(glia_last_error(), "blocked"));
+    } else { /* without blocked training the same forward is plain and runs */
+      assert_int_equal(glia_sigmoid(nn, h, &h), GLIA_OK);
+    }
+    glia__nn_set_blocked(nn, 0);
+    glia_nn_free(nn);
+  }
+}
+
 /* conv 3→16 (blocked output) then global average pooling (plain output) of x. */
 static void conv_pool(glia_nn *nn, glia_tensor *x, glia_tensor *w, int blocked, float *out) {
   glia_conv2d_opts o = GLIA_CONV2D_DEFAULTS;
@@ -325,6 +352,7 @@ int main(void) {
       cmocka_unit_test(test_conversions_round_trip_in_onednn_order),
       cmocka_unit_test(test_blocked_net_matches_the_plain_one),
       cmocka_unit_test(test_blocked_training_matches_the_plain_one),
+      cmocka_unit_test(test_recorded_op_refuses_a_blocked_input),
       cmocka_unit_test(test_cached_weights_follow_changes),
       cmocka_unit_test(test_training_winograd_matches_direct),
   };
