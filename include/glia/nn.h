@@ -162,9 +162,10 @@ GLIA_API glia_status glia_nn_backward(glia_nn *nn, glia_tensor *loss);
 typedef struct glia_conv2d_opts {
   int stride[2], padding[2], dilation[2]; /* (h, w) */
   int groups;                             /* groups == in channels: depthwise */
+  int relu; /* 1: a ReLU on the output, fused into the convolution (F.relu(F.conv2d(...))) */
 } glia_conv2d_opts;
 #define GLIA_CONV2D_DEFAULTS                                                                       \
-  { {1, 1}, {0, 0}, {1, 1}, 1 }
+  { {1, 1}, {0, 0}, {1, 1}, 1, 0 }
 
 /* 2-D cross-correlation as torch.nn.functional.conv2d: x [N, C, H, W], w [O, C/groups, kh,
  * kw], bias [O] or NULL. */

@@ -395,9 +395,10 @@ static glia_status fill_shapes(const glia__op *op, glia_tensor *const *in, int n
   return GLIA_OK;
 }
 
-unsigned glia__bwd_reads(const glia__op *op, int fast) {
+unsigned glia__bwd_reads(const glia__op *op, int fast, const glia__args *a) {
   const unsigned r = fast && op->bwd_reads_fast ? op->bwd_reads_fast : op->bwd_reads;
-  return r ? r : GLIA__R_SET | GLIA__R_OUT | GLIA__R_AUX | ((1u << GLIA__MAX_IN) - 1);
+  if (!r) return GLIA__R_SET | GLIA__R_OUT | GLIA__R_AUX | ((1u << GLIA__MAX_IN) - 1);
+  return op->bwd_reads_extra ? r | op->bwd_reads_extra(a) : r;
 }
 
 /* Whether the op may write its output over input 0, which the caller gave up: an op that
@@ -490,7 +491,7 @@ glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in_caller
   glia_tensor *y = &ym->t;
   size_t n_out = (size_t)glia__out_numel(a), n_aux = op->aux_size ? op->aux_size(a) : 0;
   const int fast = !nn->reference && op->fast_fwd && op->fast_supports && op->fast_supports(a);
-  const unsigned reads = glia__bwd_reads(op, fast);
+  const unsigned reads = glia__bwd_reads(op, fast, a);
   atensor *xm = meta(nn, in[0]);
   const int reuse = (give || (copied & 1)) && can_reuse(nn, op, in, n_in, n_out, record, reads);
   float *yd;

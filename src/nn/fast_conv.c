@@ -55,8 +55,9 @@ struct glia__dnnl {
   size_t n_other;
   wcache *wc;
   size_t n_wc;
-  dnnl_primitive_attr_t attr; /* convolutions: user-mode scratchpad */
-  int direct_only;            /* GLIA_CONV_DIRECT=1: no algorithm choice */
+  dnnl_primitive_attr_t attr;      /* convolutions: user-mode scratchpad */
+  dnnl_primitive_attr_t attr_relu; /* ... and a ReLU post-op (conv2d's fused ReLU) */
+  int direct_only;                 /* GLIA_CONV_DIRECT=1: no algorithm choice */
 };
 
 static void prim_destroy(prim *p) {
@@ -109,6 +110,7 @@ void glia__dnnl_free(glia__dnnl *d) {
   for (size_t i = 0; i < d->n_other; i++) d->other[i]->destroy(d->other[i]);
   glia_free(d->other);
   if (d->attr) dnnl_primitive_attr_destroy(d->attr);
+  if (d->attr_relu) dnnl_primitive_attr_destroy(d->attr_relu);
   if (d->stream) dnnl_stream_destroy(d->stream);
   if (d->engine) dnnl_engine_destroy(d->engine);
   glia_free(d);
@@ -123,11 +125,19 @@ glia_status glia__dnnl_get(glia_nn *nn, glia__dnnl **out) {
       (void)glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
       return GLIA_ERR_NOMEM;
     }
-    if (dnnl_engine_create(&d->engine, dnnl_cpu, 0) != dnnl_success ||
+    dnnl_post_ops_t po = NULL;
+    const int bad =
+        dnnl_engine_create(&d->engine, dnnl_cpu, 0) != dnnl_success ||
         dnnl_stream_create(&d->stream, d->engine, dnnl_stream_default_flags) != dnnl_success ||
         dnnl_primitive_attr_create(&d->attr) != dnnl_success ||
         dnnl_primitive_attr_set_scratchpad_mode(d->attr, dnnl_scratchpad_mode_user) !=
-            dnnl_success) {
+            dnnl_success ||
+        dnnl_primitive_attr_clone(&d->attr_relu, d->attr) != dnnl_success ||
+        dnnl_post_ops_create(&po) != dnnl_success ||
+        dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) != dnnl_success ||
+        dnnl_primitive_attr_set_post_ops(d->attr_relu, po) != dnnl_success;
+    if (po) dnnl_post_ops_destroy(po);
+    if (bad) {
       glia__dnnl_free(d);
       (void)glia_error(GLIA_ERR_INTERNAL, "conv2d: oneDNN engine could not be created");
       return GLIA_ERR_INTERNAL;
@@ -312,8 +322,10 @@ static void conv_build_try(glia__dnnl *d, conv_entry *e, const glia__args *a, in
                                dnnl_format_tag_any);
   const int nb = e->key[9] ? 4 : 3;
   dnnl_convolution_desc_t cd;
+  /* conv2d's fused ReLU (i[7], key[17]) as a post-op of the forward. */
+  const_dnnl_primitive_attr_t fattr = !deconv && e->key[17] ? d->attr_relu : d->attr;
   if (cap && make_desc(deconv, 0, &cd, e, &g, 1) == dnnl_success &&
-      dnnl_primitive_desc_create(&e->fwd.pd, &cd, d->attr, d->engine, NULL) == dnnl_success) {
+      dnnl_primitive_desc_create(&e->fwd.pd, &cd, fattr, d->engine, NULL) == dnnl_success) {
     const dnnl_memory_desc_t *sp =
         dnnl_primitive_desc_query_md(e->fwd.pd, dnnl_query_scratchpad_md, 0);
     if (sp && dnnl_memory_desc_get_size(sp) > cap) {
@@ -323,7 +335,7 @@ static void conv_build_try(glia__dnnl *d, conv_entry *e, const glia__args *a, in
   }
   if (!e->fwd.pd &&
       (make_desc(deconv, 0, &cd, e, &g, 0) != dnnl_success ||
-       dnnl_primitive_desc_create(&e->fwd.pd, &cd, d->attr, d->engine, NULL) != dnnl_success))
+       dnnl_primitive_desc_create(&e->fwd.pd, &cd, fattr, d->engine, NULL) != dnnl_success))
     return;
   const int fa[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_BIAS},
             fo[4] = {0, 0, 1, 0};
@@ -584,6 +596,14 @@ static glia_status any_fwd(glia_nn *nn, const glia__args *a, int deconv, const f
   return st;
 }
 
+void glia__relu_mask(const float *y, const float *dy, float *m, int64_t n) {
+#pragma omp parallel for simd if (n > 32768) schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    const float v = dy[i]; /* loaded unconditionally: the select vectorises */
+    m[i] = y[i] > 0 ? v : 0.0f;
+  }
+}
+
 /* oneDNN overwrites its outputs; the tape accumulates, so results go through scratch. */
 void glia__add_into(float *dst, const float *src, int64_t n) {
 #pragma omp parallel for if (n > 32768) schedule(static)
@@ -606,6 +626,13 @@ static glia_status any_bwd(glia_nn *nn, const glia__args *a, int deconv, const f
   const int64_t nx = glia__in_numel(a, 0), nw = glia__in_numel(a, 1), no = a->out_shape[1];
   const glia__arena_mark mark = glia__arena_get_mark(nn);
   int bias = (int)e->key[9] && dx[2];
+  if (!deconv && a->i[7]) { /* the fused ReLU: dy where the output is positive, else 0 */
+    const int64_t n = glia__out_numel(a);
+    float *m = glia__arena_alloc_raw(nn, (size_t)n * sizeof(float));
+    if (!m) return glia_error(GLIA_ERR_NOMEM, "conv2d: out of memory");
+    glia__relu_mask(y, dy, m, n);
+    dy = m;
+  }
   /* dy reordered once when both backward passes take it in the same layout. */
   void *dyb = NULL;
   if (dx[0] && (dx[1] || bias) && e->bwd_d.reorder[0] && e->bwd_w.reorder[1] &&

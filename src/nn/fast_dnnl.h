@@ -41,6 +41,8 @@ void glia__max_pool2d_hand_bwd(const glia__args *a, const float *aux, const floa
  * oneDNN has none for the shape, nothing was run. */
 glia_status glia__max_pool2d_blocked_fwd(glia_nn *nn, const glia__args *a, const float *x, float *y,
                                          int *done);
+/* m[i] = dy[i] where y[i] > 0, else 0 (the backward of a fused ReLU). */
+void glia__relu_mask(const float *y, const float *dy, float *m, int64_t n);
 /* dst[i] += src[i] (oneDNN overwrites its outputs; the tape accumulates). */
 void glia__add_into(float *dst, const float *src, int64_t n);
 

@@ -82,6 +82,9 @@ typedef struct glia__op {
    * that the rest can be freed once the caller gives it up; 0 (a row that does not say): all
    * of it. bwd_reads_fast: the same for the fast backward (0: as bwd_reads). */
   unsigned bwd_reads, bwd_reads_fast;
+  /* Extra reads that depend on the attributes (NULL: none), or-ed into the above (conv2d's
+   * fused ReLU reads the output). */
+  unsigned (*bwd_reads_extra)(const glia__args *a);
   /* Rebuilds the output of a reference forward from the inputs and saved state its backward
    * reads, with the same bits (NULL: none). A given-up output that a later backward reads is
    * then freed at once and rebuilt just before that backward (checkpointing). */
@@ -130,7 +133,7 @@ glia_status glia__run(glia_nn *nn, glia__op_id id, glia_tensor *const *in, int n
 glia_status glia__backward_seed(glia_nn *nn, glia_tensor *t, const float *seed);
 
 /* What a node's backward reads: the row's declaration for the path taken, all when none. */
-unsigned glia__bwd_reads(const glia__op *op, int fast);
+unsigned glia__bwd_reads(const glia__op *op, int fast, const glia__args *a);
 
 /* Arena allocation valid until glia_nn_reset (or an earlier glia__arena_release of a mark taken
  * before it), 64-byte aligned and zeroed; NULL on failure. Large ones come from the pool. */

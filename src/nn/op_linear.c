@@ -4,7 +4,7 @@
 #include "nn/internal.h"
 
 /* ---- conv2d: inputs x, w, bias (optional); i = stride h, w, pad h, w, dilation h, w,
- * groups. ---- */
+ * groups, fused ReLU. ---- */
 static glia_status conv2d_shape(glia__args *a) {
   const char *op = "conv2d";
   if (a->ndim[0] != 4 || a->ndim[1] != 4)
@@ -15,6 +15,7 @@ static glia_status conv2d_shape(glia__args *a) {
   for (int d = 0; d < 2; d++)
     if (a->i[d] < 1 || a->i[2 + d] < 0 || a->i[4 + d] < 1)
       return glia__shape_error(a, op, "stride and dilation must be >= 1, padding >= 0");
+  if (a->i[7] != 0 && a->i[7] != 1) return glia__shape_error(a, op, "relu must be 0 or 1");
   if (a->n_in > 2 && a->ndim[2] >= 0 && (a->ndim[2] != 1 || a->shape[2][0] != O))
     return glia__shape_error(a, op, "bias must be [out channels]");
   int64_t oh = (a->shape[0][2] + 2 * a->i[2] - a->i[4] * (a->shape[1][2] - 1) - 1) / a->i[0] + 1;
@@ -28,11 +29,13 @@ static glia_status conv2d_shape(glia__args *a) {
   return GLIA_OK;
 }
 
+/* Case 3: case 0 with the fused ReLU. */
 static void conv2d_check(int k, glia__args *a) {
-  static const int64_t cases[3][4][4] = {
+  static const int64_t cases[4][4][4] = {
       {{2, 3, 5, 6}, {4, 3, 3, 3}, {4}, {1, 1, 1, 1}},
       {{1, 4, 7, 5}, {6, 2, 3, 2}, {6}, {2, 1, 1, 0}},
       {{2, 3, 5, 5}, {3, 1, 3, 3}, {0}, {2, 2, 1, 1}},
+      {{2, 3, 5, 6}, {4, 3, 3, 3}, {4}, {1, 1, 1, 1}},
   };
   glia__set_in(a, 0, 4, cases[k][0]);
   glia__set_in(a, 1, 4, cases[k][1]);
@@ -40,8 +43,12 @@ static void conv2d_check(int k, glia__args *a) {
   for (int d = 0; d < 4; d++) a->i[d] = cases[k][3][d];
   a->i[4] = 1;
   a->i[5] = k == 1 ? 2 : 1;
-  a->i[6] = k == 0 ? 1 : k == 1 ? 2 : 3;
+  a->i[6] = k == 0 || k == 3 ? 1 : k == 1 ? 2 : 3;
+  a->i[7] = k == 3;
 }
+
+/* The fused ReLU's backward masks dy where the output is 0. */
+static unsigned conv2d_reads_extra(const glia__args *a) { return a->i[7] ? GLIA__R_OUT : 0; }
 
 const glia__op glia__op_conv2d = {
     .name = "conv2d",
@@ -51,10 +58,11 @@ const glia__op glia__op_conv2d = {
     .shape = conv2d_shape,
     GLIA__REF_ROW(conv2d),
     .bwd_reads = GLIA__READS(GLIA__R_IN(0) | GLIA__R_IN(1)),
+    .bwd_reads_extra = conv2d_reads_extra,
     .fast_supports = glia__conv2d_supports,
     .fast_fwd = glia__conv2d_fast_fwd,
     .fast_bwd = glia__conv2d_fast_bwd,
-    .n_checks = 3,
+    .n_checks = 4,
     .check = conv2d_check,
 };
 
@@ -69,6 +77,7 @@ glia_status glia_conv2d(glia_nn *nn, glia_tensor *x, glia_tensor *w, glia_tensor
     a.i[4 + k] = o->dilation[k];
   }
   a.i[6] = o->groups;
+  a.i[7] = o->relu;
   glia_tensor *in[3] = {x, w, bias};
   return glia__run(nn, GLIA__OP_conv2d, in, 3, &a, out);
 }

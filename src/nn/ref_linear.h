@@ -1,7 +1,8 @@
 /* REAL-generic reference kernels: conv2d, linear, matmul (included twice by ref.c). */
 
 /* conv2d: x [N, C, H, W], w [O, C/G, KH, KW], bias [O]; i = stride h, w, pad h, w,
- * dilation h, w, groups. Direct summation (the definition of torch's conv2d). */
+ * dilation h, w, groups, fused ReLU. Direct summation (the definition of torch's conv2d);
+ * with the ReLU, the backward passes dy only where the output is positive. */
 void SFX(conv2d_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REAL *aux) {
   (void)aux;
   const int64_t N = a->shape[0][0], C = a->shape[0][1], H = a->shape[0][2], W = a->shape[0][3];
@@ -27,15 +28,16 @@ void SFX(conv2d_fwd)(const glia__args *a, const REAL *const *x, REAL *y, REAL *a
                      w[((o * Cg + c) * KH + kh) * KW + kw];
               }
             }
-          y[((n * O + o) * OH + oh) * OW + ow] = s;
+          y[((n * O + o) * OH + oh) * OW + ow] = a->i[7] && !(s > 0) ? 0 : s;
         }
     }
 }
 
 void SFX(conv2d_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, const REAL *aux,
                      const REAL *dy, REAL *const *dx) {
-  (void)y;
   (void)aux;
+  const int relu = a->i[7] != 0;
+#define CONV_DY(at) (relu && !(y[at] > 0) ? (REAL)0 : dy[at])
   const int64_t N = a->shape[0][0], C = a->shape[0][1], H = a->shape[0][2], W = a->shape[0][3];
   const int64_t O = a->shape[1][0], Cg = a->shape[1][1], KH = a->shape[1][2], KW = a->shape[1][3];
   const int64_t OH = a->out_shape[2], OW = a->out_shape[3], Og = O / a->i[6];
@@ -50,7 +52,7 @@ void SFX(conv2d_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, c
         for (int64_t o = g * Og; o < (g + 1) * Og; o++)
           for (int64_t oh = 0; oh < OH; oh++)
             for (int64_t ow = 0; ow < OW; ow++) {
-              REAL d = dy[((n * O + o) * OH + oh) * OW + ow];
+              REAL d = CONV_DY(((n * O + o) * OH + oh) * OW + ow);
               for (int64_t kh = 0; kh < KH; kh++) {
                 int64_t ih = oh * sh - ph + kh * dh;
                 if (ih < 0 || ih >= H) continue;
@@ -71,7 +73,7 @@ void SFX(conv2d_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, c
       for (int64_t n = 0; n < N; n++)
         for (int64_t oh = 0; oh < OH; oh++)
           for (int64_t ow = 0; ow < OW; ow++) {
-            REAL d = dy[((n * O + o) * OH + oh) * OW + ow];
+            REAL d = CONV_DY(((n * O + o) * OH + oh) * OW + ow);
             db += d;
             if (!dx[1]) continue;
             for (int64_t c = 0; c < Cg; c++)
@@ -89,6 +91,7 @@ void SFX(conv2d_bwd)(const glia__args *a, const REAL *const *x, const REAL *y, c
       if (a->n_in > 2 && dx[2]) dx[2][o] += db;
     }
   }
+#undef CONV_DY
 }
 
 /* linear: x [..., I], w [O, I], bias [O]. */

@@ -64,7 +64,7 @@ static void free_bufs(case_bufs *b) {
 static void bwd_view(const glia__op *op, int fast, const glia__args *a, const void *const *x,
                      const void *y, const void *aux, const void **vx, const void **vy,
                      const void **vaux) {
-  const unsigned r = glia__bwd_reads(op, fast);
+  const unsigned r = glia__bwd_reads(op, fast, a);
   for (int k = 0; k < GLIA__MAX_IN; k++) vx[k] = k < a->n_in && (r & GLIA__R_IN(k)) ? x[k] : NULL;
   *vy = r & GLIA__R_OUT ? y : NULL;
   *vaux = r & GLIA__R_AUX ? aux : NULL;

@@ -52,14 +52,14 @@ static void net_init(net *m, glia_nn *nn) {
 static glia_tensor *forward(net *m, glia_nn *nn, glia_tensor *x) {
   glia_tensor *h;
   assert_int_equal(
-      glia_conv2d(nn, x, m->c1w, m->c1b, &(glia_conv2d_opts){{1, 1}, {1, 1}, {1, 1}, 1}, &h),
+      glia_conv2d(nn, x, m->c1w, m->c1b, &(glia_conv2d_opts){{1, 1}, {1, 1}, {1, 1}, 1, 0}, &h),
       GLIA_OK);
   assert_int_equal(glia_batch_norm(nn, h, m->b1w, m->b1b, m->b1m, m->b1v, 0.1f, 1e-5f, &h),
                    GLIA_OK);
   assert_int_equal(glia_relu(nn, h, &h), GLIA_OK);
   assert_int_equal(glia_max_pool2d(nn, h, 2, 2, 0, &h), GLIA_OK);
   assert_int_equal(
-      glia_conv2d(nn, h, m->c2w, NULL, &(glia_conv2d_opts){{1, 1}, {1, 1}, {1, 1}, 1}, &h),
+      glia_conv2d(nn, h, m->c2w, NULL, &(glia_conv2d_opts){{1, 1}, {1, 1}, {1, 1}, 1, 0}, &h),
       GLIA_OK);
   assert_int_equal(glia_batch_norm(nn, h, m->b2w, m->b2b, m->b2m, m->b2v, 0.1f, 1e-5f, &h),
                    GLIA_OK);
