@@ -281,36 +281,6 @@ static void bn_bwd(const glia__args *a, const float *const *x, const float *aux,
   }
 }
 
-/* Max pooling (i = kernel, stride, padding), the window clipped to x as the reference. */
-static void max_pool_fwd(const glia__args *a, const float *x, float *y) {
-  const int64_t NB = a->shape[0][0] * (a->shape[0][1] / BLK), H = a->shape[0][2],
-                W = a->shape[0][3];
-  const int64_t OH = a->out_shape[2], OW = a->out_shape[3], k = a->i[0], s = a->i[1], p = a->i[2];
-#pragma omp parallel for schedule(static)
-  for (int64_t nb = 0; nb < NB; nb++) {
-    const float *xp = x + nb * H * W * BLK;
-    for (int64_t oh = 0; oh < OH; oh++) {
-      int64_t h0, h1;
-      glia__pool_window(oh, k, s, p, H, &h0, &h1);
-      for (int64_t ow = 0; ow < OW; ow++) {
-        int64_t w0, w1;
-        glia__pool_window(ow, k, s, p, W, &w0, &w1);
-        float m[BLK];
-        for (int l = 0; l < BLK; l++) m[l] = xp[(h0 * W + w0) * BLK + l];
-        for (int64_t h = h0; h < h1; h++)
-          for (int64_t w = w0; w < w1; w++)
-#pragma omp simd
-            for (int l = 0; l < BLK; l++) {
-              const float v = xp[(h * W + w) * BLK + l];
-              m[l] = v > m[l] ? v : m[l];
-            }
-        float *yp = y + ((nb * OH + oh) * OW + ow) * BLK;
-        for (int l = 0; l < BLK; l++) yp[l] = m[l];
-      }
-    }
-  }
-}
-
 /* Global average pooling: per channel a double sum in the reference's order, over H·W. */
 static void global_avg_fwd(const glia__args *a, const float *x, float *y) {
   const int64_t NB = a->shape[0][0] * (a->shape[0][1] / BLK);
@@ -324,8 +294,9 @@ static void global_avg_fwd(const glia__args *a, const float *x, float *y) {
   }
 }
 
-/* Max pooling with the argmax kept (training): per lane the first maximum in the window's
- * scan order, as the plain hand kernel (fast_pool.c), its index h·W + w in the plane saved in
+/* Max pooling (i = kernel, stride, padding) of one 16-channel plane, the window clipped to x
+ * as the reference: per lane the first maximum in the window's scan order, as the plain hand
+ * kernel (fast_pool.c), and in training (aux not NULL) its index h·W + w in the plane saved in
  * aux (blocked like y). */
 GLIA__NN_CLONES static void max_pool_arg_plane(const float *xp, float *y, float *aux, int64_t H,
                                                int64_t W, int64_t OH, int64_t OW, int64_t k,
@@ -355,25 +326,26 @@ GLIA__NN_CLONES static void max_pool_arg_plane(const float *xp, float *y, float 
         }
       const int64_t o = (oh * OW + ow) * BLK;
 #pragma omp simd
-      for (int l = 0; l < BLK; l++) {
-        y[o + l] = m[l];
-        aux[o + l] = arg[l];
-      }
+      for (int l = 0; l < BLK; l++) y[o + l] = m[l];
+      if (aux)
+#pragma omp simd
+        for (int l = 0; l < BLK; l++) aux[o + l] = arg[l];
     }
   }
 }
 
-static void max_pool_arg_fwd(const glia__args *a, const float *x, float *y, float *aux) {
+static void max_pool_fwd(const glia__args *a, const float *x, float *y, float *aux) {
   const int64_t NB = a->shape[0][0] * (a->shape[0][1] / BLK), H = a->shape[0][2],
                 W = a->shape[0][3];
   const int64_t OH = a->out_shape[2], OW = a->out_shape[3];
 #pragma omp parallel for schedule(static)
   for (int64_t nb = 0; nb < NB; nb++)
-    max_pool_arg_plane(x + nb * H * W * BLK, y + nb * OH * OW * BLK, aux + nb * OH * OW * BLK, H, W,
-                       OH, OW, a->i[0], a->i[1], a->i[2]);
+    max_pool_arg_plane(x + nb * H * W * BLK, y + nb * OH * OW * BLK,
+                       aux ? aux + nb * OH * OW * BLK : NULL, H, W, OH, OW, a->i[0], a->i[1],
+                       a->i[2]);
 }
 
-/* Its backward: each output's gradient added at its argmax (dx holds a value). */
+/* Max pooling's backward: each output's gradient added at its argmax (dx holds a value). */
 static void max_pool_arg_bwd(const glia__args *a, const float *aux, const float *dy, float *dx) {
   const int64_t NB = a->shape[0][0] * (a->shape[0][1] / BLK);
   const int64_t HW = a->shape[0][2] * a->shape[0][3], O = a->out_shape[2] * a->out_shape[3];
@@ -426,12 +398,12 @@ glia_status glia__blocked_fwd(glia_nn *nn, glia__op_id id, const glia__args *a,
     glia__add_fwd_f(a, x, y, aux);
   else if (id == GLIA__OP_max_pool2d) {
     if (glia_nn_grad(nn)) { /* a backward may follow: the argmax is kept */
-      max_pool_arg_fwd(a, x[0], y, aux);
+      max_pool_fwd(a, x[0], y, aux);
       return GLIA_OK;
     }
     int done = 0; /* oneDNN's JIT kernel where it has one, else the loops */
     glia_status st = glia__max_pool2d_blocked_fwd(nn, a, x[0], y, &done);
-    if (!st && !done) max_pool_fwd(a, x[0], y);
+    if (!st && !done) max_pool_fwd(a, x[0], y, NULL);
     return st;
   } else if (id == GLIA__OP_adaptive_avg_pool2d)
     global_avg_fwd(a, x[0], y);

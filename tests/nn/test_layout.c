@@ -107,6 +107,12 @@ static glia_tensor *forward(glia_nn *nn, const layer *L, glia_tensor *x, glia_te
 
 enum { OUT = 2 * 32, STEM = 2 * 16 * 9 * 11, MID = 2 * 24 * 5 * 6 };
 
+/* The six layers of the net above. */
+static void make_net(glia_nn *nn, layer *L, uint64_t *s) {
+  const int cin[6] = {3, 16, 32, 16, 32, 24}, cout[6] = {16, 32, 32, 32, 24, 32};
+  for (int i = 0; i < 6; i++) L[i] = make_layer(nn, cin[i], cout[i], i == 3 ? 1 : 3, s);
+}
+
 /* Runs the net (grad: parameters need gradients and recording is on) with the blocked layout
  * on or off; copies the output and the two kept intermediates as they lie in memory. */
 static void run(int blocked, int reference, int grad, float *out, float *stem, float *mid) {
@@ -116,9 +122,8 @@ static void run(int blocked, int reference, int grad, float *out, float *stem, f
   glia_nn_set_grad(nn, grad);
   glia_nn_set_reference(nn, reference);
   uint64_t s = 7;
-  const int cin[6] = {3, 16, 32, 16, 32, 24}, cout[6] = {16, 32, 32, 32, 24, 32};
   layer L[6];
-  for (int i = 0; i < 6; i++) L[i] = make_layer(nn, cin[i], cout[i], i == 3 ? 1 : 3, &s);
+  make_net(nn, L, &s);
   glia_tensor *x, *m[2];
   assert_int_equal(glia_nn_tensor(nn, 4, (int64_t[]){2, 3, 9, 11}, &x), GLIA_OK);
   for (int64_t i = 0; i < glia_tensor_numel(x); i++) x->data[i] = uniform(&s);
@@ -171,9 +176,8 @@ static int train_step(int blocked_train, int dnnl_bn, float *got) {
   glia__nn_set_blocked_training(nn, blocked_train);
   glia__nn_set_dnnl_batch_norm(nn, dnnl_bn);
   uint64_t s = 11;
-  const int cin[6] = {3, 16, 32, 16, 32, 24}, cout[6] = {16, 32, 32, 32, 24, 32};
   layer L[6];
-  for (int i = 0; i < 6; i++) L[i] = make_layer(nn, cin[i], cout[i], i == 3 ? 1 : 3, &s);
+  make_net(nn, L, &s);
   glia_tensor *x, *t, *m[2], *loss;
   assert_int_equal(glia_nn_tensor(nn, 4, (int64_t[]){2, 3, 9, 11}, &x), GLIA_OK);
   assert_int_equal(glia_nn_tensor(nn, 2, (int64_t[]){2, 32}, &t), GLIA_OK);
