@@ -1,9 +1,9 @@
 /* The blocked layout (nChw16c) kept between ops (src/nn/fast_blocked.c): the conversions
  * round-trip and put each element where oneDNN's layout says; a small conv-BN-ReLU-pool-add
  * net gives the plain path's results with it, its intermediates are blocked exactly where
- * expected (C % 16 == 0, fast path) and plain elsewhere (C = 24, the reference path); in
- * training (batch statistics, a backward recorded) the loss, every gradient and the running
- * statistics match the plain path's. */
+ * expected (C % 16 == 0, fast path) and plain elsewhere (C = 24, the reference path); with a
+ * backward recorded, in training (batch statistics) and in evaluation mode, the loss, every
+ * gradient and the running statistics match the plain path's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,9 +170,10 @@ static void test_blocked_net_matches_the_plain_one(void **state) {
  * off (and blocked batch norm on oneDNN's kernel or the hand ones): the loss (MSE against a fixed
  * target), the gradients of x and of every parameter (conv weight, BN weight and bias of each
  * layer) and the running statistics, in `got` one after the other; returns how many floats. */
-static int train_step(int blocked_train, int dnnl_bn, float *got) {
+static int train_step(int blocked_train, int dnnl_bn, int training, float *got) {
   glia_nn *nn = NULL;
   assert_int_equal(glia_nn_new(&nn), GLIA_OK);
+  glia_nn_set_training(nn, training);
   glia__nn_set_blocked_training(nn, blocked_train);
   glia__nn_set_dnnl_batch_norm(nn, dnnl_bn);
   uint64_t s = 11;
@@ -202,23 +203,28 @@ static int train_step(int blocked_train, int dnnl_bn, float *got) {
   return n;
 }
 
+/* In training mode (batch statistics; batch norm on oneDNN's kernel or the hand one) and in
+ * evaluation mode with a backward (running statistics: fine-tuning with frozen norms). */
 static void test_blocked_training_matches_the_plain_one(void **state) {
   (void)state;
   static float plain[40000], blocked[40000];
-  const int n = train_step(0, 1, plain);
-  assert_true(n > 20000 && n <= 40000);
-  for (int dnnl_bn = 0; dnnl_bn < 2; dnnl_bn++) {
-    assert_int_equal(train_step(1, dnnl_bn, blocked), n);
-    double worst = 0, scale = 0;
-    for (int i = 0; i < n; i++) {
-      const double d = fabs((double)blocked[i] - plain[i]);
-      if (d > worst) worst = d;
-      if (fabs(plain[i]) > scale) scale = fabs(plain[i]);
-      assert_true(d <= 1e-4 * (1 + fabs(plain[i])));
+  for (int training = 1; training >= 0; training--) {
+    const int n = train_step(0, 1, training, plain);
+    assert_true(n > 20000 && n <= 40000);
+    for (int dnnl_bn = 0; dnnl_bn < 1 + training; dnnl_bn++) {
+      assert_int_equal(train_step(1, dnnl_bn, training, blocked), n);
+      double worst = 0, scale = 0;
+      for (int i = 0; i < n; i++) {
+        const double d = fabs((double)blocked[i] - plain[i]);
+        if (d > worst) worst = d;
+        if (fabs(plain[i]) > scale) scale = fabs(plain[i]);
+        assert_true(d <= 1e-4 * (1 + fabs(plain[i])));
+      }
+      print_message("blocked %s (batch norm: %s): largest |blocked - plain| %.2e of largest "
+                    "|plain| %.3g over %d values\n",
+                    training ? "training" : "evaluation with a backward",
+                    dnnl_bn ? "oneDNN" : "hand", worst, scale, n);
     }
-    print_message("blocked training (batch norm: %s): largest |blocked - plain| %.2e of largest "
-                  "|plain| %.3g over %d values\n",
-                  dnnl_bn ? "oneDNN" : "hand", worst, scale, n);
   }
 }
 
