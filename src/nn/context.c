@@ -288,10 +288,14 @@ static glia_status rebuild(glia_nn *nn, atensor *m) {
   }
   float *y = glia__pool_get(nn->pool, (size_t)glia_tensor_numel(&m->t) * sizeof(float));
   if (!y) return glia_error(GLIA_ERR_NOMEM, "backward: out of memory");
-  if (p->a.blocked)
-    glia__blocked_recompute(nn, p->id, &p->a, x, p->aux, y);
-  else
+  if (p->a.blocked) {
+    if ((st = glia__blocked_recompute(nn, p->id, &p->a, x, p->aux, y))) {
+      glia__pool_put(nn->pool, y);
+      return st;
+    }
+  } else {
     glia__ops[p->id]->recompute(&p->a, x, p->aux, y);
+  }
   m->data_buf = m->t.data = y;
   m->dropped = 0;
   return GLIA_OK;

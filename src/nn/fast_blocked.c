@@ -211,6 +211,18 @@ static void bn_apply(const glia__args *a, const float *x, const float *aux, floa
                 aux + 4 * C + nb % CB * BLK, relu);
 }
 
+void glia__bn_channel_aux(const glia__args *a, const float *w, const float *b, int64_t c,
+                          double mean, double var, float *aux) {
+  const int64_t C = a->shape[0][1];
+  const double invstd = 1.0 / sqrt(var + a->f[0]);
+  const float sc = (float)((w ? w[c] : 1) * invstd), sh = (float)((b ? b[c] : 0) - mean * sc);
+  aux[c] = (float)mean;
+  aux[C + c] = (float)invstd;
+  aux[2 * C + c] = (float)var;
+  aux[3 * C + c] = sc;
+  aux[4 * C + c] = sh;
+}
+
 /* Batch norm: the statistics (the batch's in training, the running ones in evaluation), the
  * reference's scale and shift per channel (aux as the reference), then bn_apply. */
 static glia_status bn_fwd(const glia__args *a, const float *const *x, float *y, float *aux) {
@@ -223,16 +235,8 @@ static glia_status bn_fwd(const glia__args *a, const float *const *x, float *y, 
     if (!st) return glia_error(GLIA_ERR_NOMEM, "batch_norm: out of memory");
     bn_stats(x[0], N, C, S, st, st + C);
   }
-  for (int64_t c = 0; c < C; c++) {
-    const double mean = st ? st[c] : x[3][c], var = st ? st[C + c] : x[4][c];
-    const double invstd = 1.0 / sqrt(var + a->f[0]);
-    const float sc = (float)((w ? w[c] : 1) * invstd), sh = (float)((b ? b[c] : 0) - mean * sc);
-    aux[c] = (float)mean;
-    aux[C + c] = (float)invstd;
-    aux[2 * C + c] = (float)var;
-    aux[3 * C + c] = sc;
-    aux[4 * C + c] = sh;
-  }
+  for (int64_t c = 0; c < C; c++)
+    glia__bn_channel_aux(a, w, b, c, st ? st[c] : x[3][c], st ? st[C + c] : x[4][c], aux);
   glia_free(st);
   bn_apply(a, x[0], aux, y);
   return GLIA_OK;
@@ -468,8 +472,10 @@ glia_status glia__blocked_bwd(glia_nn *nn, glia__op_id id, const glia__args *a,
   return GLIA_OK;
 }
 
-void glia__blocked_recompute(glia_nn *nn, glia__op_id id, const glia__args *a,
-                             const float *const *x, const float *aux, float *y) {
+glia_status glia__blocked_recompute(glia_nn *nn, glia__op_id id, const glia__args *a,
+                                    const float *const *x, const float *aux, float *y) {
   (void)id; /* batch norm is the only op with a recompute: its forward's kernel again */
-  if (!glia__bn_dnnl_recompute(nn, a, x, aux, y)) bn_apply(a, x[0], aux, y);
+  glia_status st = GLIA_OK;
+  if (!glia__bn_dnnl_recompute(nn, a, x, aux, y, &st)) bn_apply(a, x[0], aux, y);
+  return st;
 }

@@ -5,7 +5,6 @@
  * kernel with the saved statistics, as oneDNN's inference). Measured against the hand kernels
  * of fast_blocked.c on ResNet-18's shapes (docs/nn.md): as fast or faster, up to 1.5x in the
  * backward at 112². Evaluation mode and shapes oneDNN refuses stay on the hand kernels. */
-#include <math.h>
 #include <string.h>
 
 #include "nn/fast_dnnl.h"
@@ -138,13 +137,8 @@ static glia_status run(glia_nn *nn, glia__dnnl *d, const bn_entry *e, dnnl_primi
  * wrote in aux[0..C) and aux[2C..3C), as the hand forward computes them. */
 static void bn_derived(const glia__args *a, const float *const *x, float *aux) {
   const int64_t C = a->shape[0][1];
-  for (int64_t c = 0; c < C; c++) {
-    const double mean = aux[c], invstd = 1.0 / sqrt((double)aux[2 * C + c] + a->f[0]);
-    const float sc = (float)(x[1][c] * invstd);
-    aux[C + c] = (float)invstd;
-    aux[3 * C + c] = sc;
-    aux[4 * C + c] = (float)(x[2][c] - mean * sc);
-  }
+  for (int64_t c = 0; c < C; c++)
+    glia__bn_channel_aux(a, x[1], x[2], c, aux[c], aux[2 * C + c], aux);
 }
 
 int glia__bn_dnnl_fwd(glia_nn *nn, const glia__args *a, const float *const *x, float *y, float *aux,
@@ -166,17 +160,19 @@ int glia__bn_dnnl_fwd(glia_nn *nn, const glia__args *a, const float *const *x, f
 }
 
 int glia__bn_dnnl_recompute(glia_nn *nn, const glia__args *a, const float *const *x,
-                            const float *aux, float *y) {
+                            const float *aux, float *y, glia_status *st) {
   glia__dnnl *d = NULL;
   bn_entry *e = NULL;
-  if (!usable(nn, a) || bn_get(nn, a, &d, &e) || !e) return 0;
+  *st = usable(nn, a) ? bn_get(nn, a, &d, &e) : GLIA_OK;
+  if (*st || !e) return *st != GLIA_OK;
   const int64_t C = a->shape[0][1];
   const int args[6] = {DNNL_ARG_SRC,   DNNL_ARG_DST,  DNNL_ARG_SCALE,
                        DNNL_ARG_SHIFT, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE};
   const dnnl_memory_desc_t *mds[6] = {&e->data, &e->data, &e->param, &e->param, &e->stat, &e->stat};
   void *const ptrs[6] = {(void *)x[0], y,           (void *)x[1],
                          (void *)x[2], (void *)aux, (void *)(aux + 2 * C)};
-  return run(nn, d, e, e->rec, 6, args, mds, ptrs) == GLIA_OK;
+  *st = run(nn, d, e, e->rec, 6, args, mds, ptrs);
+  return 1;
 }
 
 int glia__bn_dnnl_bwd(glia_nn *nn, const glia__args *a, const float *const *x, const float *aux,

@@ -9,6 +9,7 @@
 #include "glia/nn.h"
 
 #define GLIA__MAX_IN 5
+#define GLIA__MAX_DIMS GLIA_TENSOR_MAX_DIMS
 
 /* Three builds of a hot loop, the x86-64 baseline (SSE2), AVX2 and AVX-512, picked when the
  * program loads (GCC/clang target_clones). Without contraction (ISO C) none fuses
@@ -19,7 +20,6 @@
 #else
 #define GLIA__NN_CLONES
 #endif
-#define GLIA__MAX_DIMS GLIA_TENSOR_MAX_DIMS
 
 /* Shapes and attributes of one op call. An absent optional input has ndim -1 (and a NULL
  * data pointer in the kernels). Integer and real attributes are op-specific (documented at
@@ -183,8 +183,12 @@ glia_status glia__blocked_bwd(glia_nn *nn, glia__op_id id, const glia__args *a,
                               const float *const *x, const float *y, const float *aux,
                               const float *dy, float *const *dx);
 /* The recompute of op `id` (batch norm) on blocked tensors. */
-void glia__blocked_recompute(glia_nn *nn, glia__op_id id, const glia__args *a,
-                             const float *const *x, const float *aux, float *y);
+glia_status glia__blocked_recompute(glia_nn *nn, glia__op_id id, const glia__args *a,
+                                    const float *const *x, const float *aux, float *y);
+/* Batch norm's saved state for channel c (aux: mean[C], invstd[C], biased var[C], scale[C],
+ * shift[C]) from its mean and variance, the weight w and bias b (NULL: 1 and 0). */
+void glia__bn_channel_aux(const glia__args *a, const float *w, const float *b, int64_t c,
+                          double mean, double var, float *aux);
 /* Batch norm in training on blocked tensors with oneDNN (src/nn/fast_bnorm.c): each returns 0
  * when oneDNN has no kernel for the call (the hand kernels then run), else 1 with the status
  * in *st; aux holds the hand path's 5·C floats, then oneDNN's ReLU mask
@@ -198,7 +202,7 @@ int glia__bn_dnnl_fwd(glia_nn *nn, const glia__args *a, const float *const *x, f
 int glia__bn_dnnl_bwd(glia_nn *nn, const glia__args *a, const float *const *x, const float *aux,
                       const float *dy, float *const *dx, glia_status *st);
 int glia__bn_dnnl_recompute(glia_nn *nn, const glia__args *a, const float *const *x,
-                            const float *aux, float *y);
+                            const float *aux, float *y, glia_status *st);
 /* The inputs k whose gradient the backward of op `id` on this path (a->blocked, fast) writes
  * whole when asked to (a->fresh), and in *inplace those it may compute in dy's own buffer
  * (a->alias). */
