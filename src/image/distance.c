@@ -150,29 +150,28 @@ int glia__edt_fits_int(int width, int height) {
   return (double)(width - 1) * (width - 1) + (double)(height - 1) * (height - 1) < 16777216.0;
 }
 
+/* EMPTY when the mask has no zero pixel (no distance is defined). */
+static glia_status need_a_zero(const uint8_t *mask, int width, int height) {
+  size_t n = (size_t)width * height;
+  for (size_t i = 0; i < n; i++)
+    if (!mask[i]) return GLIA_OK;
+  return glia_error(GLIA_ERR_EMPTY,
+                    "distance transform: the %d×%d mask has no zero pixel to measure from", width,
+                    height);
+}
+
 glia_status glia__distance_sq(const uint8_t *mask, int width, int height, float *dist,
                               int32_t *d2) {
-  size_t n = (size_t)width * height;
-  size_t zeros = 0;
-  for (size_t i = 0; i < n; i++) zeros += !mask[i];
-  if (!zeros)
-    return glia_error(GLIA_ERR_EMPTY,
-                      "distance transform: the %d×%d mask has no zero pixel to measure from", width,
-                      height);
-  return edt_small(mask, width, height, dist, d2);
+  glia_status s = need_a_zero(mask, width, height);
+  return s ? s : edt_small(mask, width, height, dist, d2);
 }
 
 glia_status glia_distance_transform(const uint8_t *mask, int width, int height, float *dist) {
   glia_status s = glia__check_plane("distance transform", mask, dist, width, height);
   if (s) return s;
   if (glia__edt_fits_int(width, height)) return glia__distance_sq(mask, width, height, dist, NULL);
+  if ((s = need_a_zero(mask, width, height))) return s;
   size_t n = (size_t)width * height;
-  size_t zeros = 0;
-  for (size_t i = 0; i < n; i++) zeros += !mask[i];
-  if (!zeros)
-    return glia_error(GLIA_ERR_EMPTY,
-                      "distance transform: the %d×%d mask has no zero pixel to measure from", width,
-                      height);
   double *g = glia_malloc(n * sizeof(double));
   if (!g) return glia_error(GLIA_ERR_NOMEM, "distance transform: out of memory");
   int maxn = width > height ? width : height, fail = 0;

@@ -190,14 +190,19 @@ static void test_logits_match_torchvision_reference_path(void **state) {
   forward_matches(1, 1e-4);
 }
 
-static void test_glia_predict_prints_torchvisions_logits(void **state) {
-  (void)state;
-  char *dir = tu_mkdtemp(), *weights = glia_path_join(dir, "w.safetensors");
+/* A ResNet-18 with the formula's weights, saved as safetensors at path. */
+static void save_formula_weights(const char *path) {
   glia_model *m;
   assert_int_equal(glia_model_new("resnet18", 3, CLASSES, &m), GLIA_OK);
   fill_formula(glia_model_params(m));
-  assert_int_equal(glia_safetensors_save_params(weights, glia_model_params(m), NULL), GLIA_OK);
+  assert_int_equal(glia_safetensors_save_params(path, glia_model_params(m), NULL), GLIA_OK);
   glia_model_free(m);
+}
+
+static void test_glia_predict_prints_torchvisions_logits(void **state) {
+  (void)state;
+  char *dir = tu_mkdtemp(), *weights = glia_path_join(dir, "w.safetensors");
+  save_formula_weights(weights);
   char *imgs[N_IMG], cmd[8192];
   for (int k = 0; k < N_IMG; k++) imgs[k] = img_path(k);
   snprintf(cmd, sizeof cmd,
@@ -271,11 +276,7 @@ static void test_glia_predict_batches_give_the_same_lines(void **state) {
   assert_non_null(b);
   fputs("not a PNG", b);
   fclose(b);
-  glia_model *m;
-  assert_int_equal(glia_model_new("resnet18", 3, CLASSES, &m), GLIA_OK);
-  fill_formula(glia_model_params(m));
-  assert_int_equal(glia_safetensors_save_params(weights, glia_model_params(m), NULL), GLIA_OK);
-  glia_model_free(m);
+  save_formula_weights(weights);
   char *imgs[N_IMG], cmd[8192];
   for (int k = 0; k < N_IMG; k++) imgs[k] = img_path(k);
   static char files[2][N_IMG + 1][4096];

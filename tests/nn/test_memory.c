@@ -41,6 +41,20 @@ typedef struct net {
   glia_tensor *w1, *w2, *b1; /* conv 1→4, conv 4→2, BN weight/bias share b1 (2 × 4) */
 } net;
 
+/* The net's weights and a [2, 1, 128, 128] input, drawn from nn's generator in this order: w1,
+ * w2, b1 (random_b1; else BN weights 1 and biases 0.1), x. Caller frees. */
+static void net_new(glia_nn *nn, net *m, glia_tensor **x, int random_b1) {
+  assert_int_equal(glia_tensor_new(4, (int64_t[]){4, 1, 3, 3}, &m->w1), GLIA_OK);
+  assert_int_equal(glia_tensor_new(4, (int64_t[]){2, 4, 3, 3}, &m->w2), GLIA_OK);
+  assert_int_equal(glia_tensor_new(1, (int64_t[]){8}, &m->b1), GLIA_OK);
+  assert_int_equal(glia_tensor_new(4, (int64_t[]){2, 1, 128, 128}, x), GLIA_OK);
+  for (int i = 0; i < 36; i++) m->w1->data[i] = glia_nn_normal(nn);
+  for (int i = 0; i < 72; i++) m->w2->data[i] = glia_nn_normal(nn);
+  for (int i = 0; i < 8; i++) m->b1->data[i] = random_b1 ? glia_nn_normal(nn) : i < 4 ? 1.0f : 0.1f;
+  for (int i = 0; i < 2 * 128 * 128; i++) (*x)->data[i] = glia_nn_normal(nn);
+  m->w1->requires_grad = m->w2->requires_grad = 1;
+}
+
 /* conv → BN-ReLU → max pool → conv → mean of squares; returns the loss, mid[0] the BN-ReLU
  * output and mid[1] the pooled one (op outputs the caller gives up when give_up). */
 static glia_tensor *forward(glia_nn *nn, const net *m, glia_tensor *x, int give_up,
@@ -74,15 +88,7 @@ static void test_backward_frees_intermediate_gradients_and_keeps_leaf_ones(void 
   glia_tensor *x, *mid[2], *loss;
   assert_int_equal(glia_nn_new(&nn), GLIA_OK);
   glia_nn_set_memory_saving(nn, 1);
-  assert_int_equal(glia_tensor_new(4, (int64_t[]){4, 1, 3, 3}, &m.w1), GLIA_OK);
-  assert_int_equal(glia_tensor_new(4, (int64_t[]){2, 4, 3, 3}, &m.w2), GLIA_OK);
-  assert_int_equal(glia_tensor_new(1, (int64_t[]){8}, &m.b1), GLIA_OK);
-  assert_int_equal(glia_tensor_new(4, (int64_t[]){2, 1, 128, 128}, &x), GLIA_OK);
-  for (int i = 0; i < 36; i++) m.w1->data[i] = glia_nn_normal(nn);
-  for (int i = 0; i < 72; i++) m.w2->data[i] = glia_nn_normal(nn);
-  for (int i = 0; i < 8; i++) m.b1->data[i] = i < 4 ? 1.0f : 0.1f;
-  for (int i = 0; i < 2 * 128 * 128; i++) x->data[i] = glia_nn_normal(nn);
-  m.w1->requires_grad = m.w2->requires_grad = 1;
+  net_new(nn, &m, &x, 0);
   loss = forward(nn, &m, x, 1, mid);
   /* The fast max pool's backward reads its argmax, not x; the reference one reads x, which
    * batch norm rebuilds for it (recompute): freed now either way. */
@@ -116,15 +122,7 @@ static void run_case(int saving, int reference, float *loss_out, float *g1, floa
   assert_int_equal(glia_nn_new(&nn), GLIA_OK);
   glia_nn_set_memory_saving(nn, saving);
   glia_nn_set_reference(nn, reference);
-  assert_int_equal(glia_tensor_new(4, (int64_t[]){4, 1, 3, 3}, &m.w1), GLIA_OK);
-  assert_int_equal(glia_tensor_new(4, (int64_t[]){2, 4, 3, 3}, &m.w2), GLIA_OK);
-  assert_int_equal(glia_tensor_new(1, (int64_t[]){8}, &m.b1), GLIA_OK);
-  assert_int_equal(glia_tensor_new(4, (int64_t[]){2, 1, 128, 128}, &x), GLIA_OK);
-  for (int i = 0; i < 36; i++) m.w1->data[i] = glia_nn_normal(nn);
-  for (int i = 0; i < 72; i++) m.w2->data[i] = glia_nn_normal(nn);
-  for (int i = 0; i < 8; i++) m.b1->data[i] = glia_nn_normal(nn);
-  for (int i = 0; i < 2 * 128 * 128; i++) x->data[i] = glia_nn_normal(nn);
-  m.w1->requires_grad = m.w2->requires_grad = 1;
+  net_new(nn, &m, &x, 1);
   for (int step = 0; step < 2; step++) { /* the second step runs on reused memory */
     if (m.w1->grad) memset(m.w1->grad, 0, 36 * sizeof(float));
     if (m.w2->grad) memset(m.w2->grad, 0, 72 * sizeof(float));
